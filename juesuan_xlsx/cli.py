@@ -1,0 +1,136 @@
+"""The command line: a thin layer over the library.  Every message a user reads is Chinese.
+
+Exit status: 0 success, 1 the files have errors (verify), 2 a usage error or a file that cannot be written.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .atomic import OutputExists
+from .codes import CodeError, load_user_codes
+from .spec import SpecError, load_spec
+from .zh import install_chinese, translate_error
+
+
+class UsageError(click.ClickException):
+    """A problem with the arguments or the environment: one Chinese line, exit status 2, no traceback."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"错误：{self.format_message()}", err=True)
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="juesuan-xlsx", message="%(prog)s %(version)s")
+def cli() -> None:
+    """部门决算公开九张表（公开01表—公开09表）：生成带公式的 Excel 模板，校验回收的报表，导出公开文件。
+
+    Chinese public final accounts (部门决算) workbooks: generate, verify, export.
+    """
+
+
+def _load_spec(year: int, profile: str) -> Any:
+    try:
+        return load_spec(year, profile)
+    except SpecError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _dictionary(spec: Any, codes_file: str | None) -> Any:
+    if not codes_file:
+        return spec.gongneng
+    try:
+        return spec.gongneng.merged(load_user_codes(codes_file))
+    except (OSError, CodeError) as exc:
+        raise UsageError(f"读取科目文件失败：{exc}") from None
+
+
+def _parse_codes(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    codes = tuple(c for c in re.split(r"[,，;；\s]+", text.strip()) if c)
+    if not codes:
+        raise UsageError("--codes 没有给出任何科目编码，例如：--codes 2013201,2080505")
+    for code in codes:
+        if not re.fullmatch(r"\d{3}(\d{2}){0,2}", code):
+            raise UsageError(f"科目编码“{code}”格式不对：应为 3 位（类）、5 位（款）或 7 位（项）数字")
+    return codes
+
+
+@cli.command("new", context_settings=CONTEXT)
+@click.argument("year", type=int)
+@click.option("--dept", default="", help="部门（单位）名称，写入每张表的“部门：”一行。")
+@click.option("--profile", default="central", show_default=True, help="表样格式：central（通用/中央、湖南等）。")
+@click.option("--codes", "codes_text", metavar="编码,编码,…",
+              help="本部门使用的功能分类科目（项级 7 位即可，类、款自动补齐）。不给则生成可自由填写科目的空白行。")
+@click.option("--codes-file", type=click.Path(dir_okay=False), metavar="文件.csv",
+              help="补充或覆盖内置的功能分类科目字典（每行：编码,名称[,一般/基金/国资]）。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="文件.xlsx",
+              help="输出文件，默认“YEAR年部门决算公开表.xlsx”。")
+@click.option("--force", is_flag=True, help="输出文件已存在时覆盖。")
+def new_command(year: int, dept: str, profile: str, codes_text: str | None, codes_file: str | None,
+                output: str | None, force: bool) -> None:
+    """生成 YEAR 年度的部门决算公开表模板（一个 .xlsx 工作簿，含九张表、填表说明和校验表）。
+
+    \b
+    例：juesuan-xlsx new 2024 --dept 某某局
+        juesuan-xlsx new 2024 --codes 2013201,2080505,2210201 -o 某某局2024.xlsx
+    """
+    from .generate import Options, generate
+
+    spec = _load_spec(year, profile)
+    codes = _parse_codes(codes_text)
+    dictionary = _dictionary(spec, codes_file)
+    path = Path(output or f"{year}年部门决算公开表.xlsx")
+    if codes:
+        unknown = [c for c in codes if dictionary.name(c) is None]
+        if unknown:
+            click.echo(f"提示：以下科目不在内置字典中，请在表中“科目名称”列填写名称：{'、'.join(unknown)}", err=True)
+    try:
+        generate(spec, path, Options(dept=dept, codes=codes, dictionary=dictionary), overwrite=force)
+    except OutputExists as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"无法写入 {path}：{exc.strerror or exc}") from None
+    click.echo(f"已生成：{path}（{spec.year} 年 {spec.profile} 格式，公开01表—公开09表）")
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status; usage errors become one Chinese line (status 2)."""
+    install_chinese()
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="juesuan-xlsx", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "juesuan-xlsx"
+        click.echo(f"错误：{translate_error(exc.format_message())}", err=True)
+        click.echo(f"用法见：{command} --help", err=True)
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("已中止。", err=True)
+        return 1
+    return 0
+
+
+def main() -> None:  # console script
+    sys.exit(run())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,113 @@
+"""Findings are data: every check has a stable code, a level, a Chinese message template and a description.
+
+Modules declare their checks with :func:`define_check` at import time; the verifier, the report renderers and
+``juesuan-xlsx rules`` all read the one registry.  Relations of the spec are turned into checks by
+:mod:`juesuan_xlsx.spec` in the same way, so the catalogue is complete by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+
+class Level(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def zh(self) -> str:
+        return {"error": "错误", "warning": "警告", "note": "提示"}[self.value]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One entry of the catalogue."""
+
+    code: str
+    level: Level
+    title: str  # short Chinese title
+    template: str  # Chinese message, str.format() with the finding's args
+    description: str  # what it means and what to do (Chinese)
+    category: str = "integrity"  # preflight | integrity | relation | evaluation | internal
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in one file (optionally at one cell)."""
+
+    code: str
+    level: Level
+    message: str
+    sheet: str | None = None
+    cell: str | None = None
+    table: str | None = None
+    args: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def where(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "level": self.level.value,
+            "message": self.message,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "table": self.table,
+            "args": {k: _jsonable(v) for k, v in self.args.items()},
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+_REGISTRY: dict[str, Check] = {}
+
+
+def define_check(
+    code: str, level: Level, title: str, template: str, description: str, category: str = "integrity"
+) -> Check:
+    """Register a check; defining the same code twice with different content is a programming error."""
+    check = Check(code, level, title, template, description, category)
+    existing = _REGISTRY.get(code)
+    if existing is not None and existing != check:
+        raise ValueError(f"check {code} defined twice with different content")
+    _REGISTRY[code] = check
+    return check
+
+
+def catalogue() -> Mapping[str, Check]:
+    return MappingProxyType(_REGISTRY)
+
+
+def make(
+    check: Check,
+    *,
+    sheet: str | None = None,
+    cell: str | None = None,
+    table: str | None = None,
+    level: Level | None = None,
+    **args: Any,
+) -> Finding:
+    """Build a finding from a catalogue entry; the message is the template filled with ``args``."""
+    message = check.template.format(**args)
+    return Finding(
+        code=check.code,
+        level=level or check.level,
+        message=message,
+        sheet=sheet,
+        cell=cell,
+        table=table,
+        args=MappingProxyType(dict(args)),
+    )

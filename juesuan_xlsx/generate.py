@@ -1,0 +1,466 @@
+"""``juesuan-xlsx new``: the nine 公开 tables as one workbook with live formulas, a 填表说明 and a 校验 sheet.
+
+A view of the spec: every formula cell is the left side of a ``formula`` equation, every 校验 line a ``check``
+equation, every per-row status a per-row check of a free-entry table.  Nothing here knows a relation by name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from . import __version__
+from .atomic import atomic_output
+from .codes import Dictionary, expand_codes
+from .engine import Status
+from .layout import DEPT_ROW, HEADER_ROW, LABEL_ROW, TITLE_ROW, TableLayout, layout_all
+from .model import Cell, CodeRow, CodeTable, Equation, Instance, support
+from .spec import SUM_ROW, Spec, Table
+from .xlformula import Renderer, join_max
+
+CHECK_SHEET = "校验"
+GUIDE_SHEET = "填表说明"
+DICT_SHEET = "字典"
+MARKER_PROPERTY = "juesuan-xlsx"  # custom document property: "YEAR/PROFILE"
+MODE_PROPERTY = "juesuan-mode"  # "free" (blank entry rows) or "fixed" (--codes)
+DEPT_PROPERTY = "juesuan-dept"
+VERSION_PROPERTY = "juesuan-version"
+CHECK_CODENAME, GUIDE_CODENAME, DICT_CODENAME = "GKJY", "GKSM", "GKZD"
+UNKNOWN_NAME = "（字典未收录，请填写科目名称）"
+AMOUNT = "#,##0.00"
+STATUS_FORMAT = '[=0]"";[=1]"尾差";"不符"'
+CHECK_COLUMNS = ("序号", "校验编码", "关系", "左方金额", "右方金额", "差额", "允许尾差", "状态", "提示")
+CREATED = dt.datetime(2000, 1, 1)  # fixed, so the same arguments give a byte-identical file
+
+
+@dataclass(frozen=True)
+class FilledRow:
+    code: str
+    name: str | None = None
+    amounts: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Filling:
+    """Figures typed into a template's input cells (the examples, tests, and merge)."""
+
+    cells: Mapping[Cell, Decimal] = field(default_factory=dict)
+    rows: Mapping[str, list[FilledRow]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Options:
+    dept: str = ""
+    codes: tuple[str, ...] | None = None  # None: free-entry rows
+    dictionary: Dictionary | None = None  # 功能分类, with the user's additions
+    filling: Filling | None = None
+
+
+def build_instance(spec: Spec, options: Options) -> Instance:
+    """Free-entry rows, or the --codes rows (类/款 added) split by fund into 02/03 and 05/07/08."""
+    dictionary = options.dictionary or spec.gongneng
+    if options.codes is None:
+        inst = Instance.free(spec)
+        if options.filling is not None:  # room for every filled row plus the usual blank ones
+            for tid, rows in options.filling.rows.items():
+                table = spec.table(tid)
+                need = max(table.free_rows, len(rows) + 20)
+                inst.code_tables[tid] = CodeTable([CodeRow(f"#{i + 1}", None) for i in range(need)], True)
+        return inst
+    full = expand_codes(options.codes)
+    per_table: dict[str, list[tuple[str, str]]] = {}
+    for table in spec.tables:
+        if table.kind != "codes":
+            continue
+        wanted = full if table.fund is None else [c for c in full if _fund_of(c, full, dictionary) == table.fund]
+        per_table[table.id] = [(c, dictionary.name(c) or "") for c in wanted]
+    return Instance.fixed(spec, per_table)
+
+
+def _fund_of(code: str, full: list[str], dictionary: Dictionary) -> str:
+    """A 类/款 belongs to a fund table when any code under it does (a 类 can hold 一般 and 基金 项)."""
+    if len(code) == 7:
+        return dictionary.fund(code)
+    funds = {dictionary.fund(c) for c in full if len(c) == 7 and c.startswith(code)}
+    return funds.pop() if len(funds) == 1 else dictionary.fund(code)
+
+
+def generate(spec: Spec, path: str | Path, options: Options = Options(), *, overwrite: bool = False) -> Path:
+    """Write the workbook atomically; an existing file is kept unless ``overwrite``."""
+    inst = build_instance(spec, options)
+    with atomic_output(Path(path), overwrite=overwrite) as tmp:
+        _Writer(spec, inst, options, tmp).write()
+    return Path(path)
+
+
+class _Writer:
+    def __init__(self, spec: Spec, inst: Instance, options: Options, path: Path) -> None:
+        self.spec, self.inst, self.options = spec, inst, options
+        self.dictionary = options.dictionary or spec.gongneng
+        self.wb = Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                       "strings_to_numbers": False})
+        self.equations = inst.equations()
+        self.formulas = inst.formula_cells(self.equations)
+        self.layouts = layout_all(inst)
+        self.render = Renderer(self.layouts)
+        self.fmt = _formats(self.wb)
+        self.filling = options.filling or Filling()
+        self.fixed = options.codes is not None
+
+    def write(self) -> None:
+        wb = self.wb
+        wb.set_properties({"title": self.spec.title, "subject": self.options.dept or "部门决算",
+                           "author": "juesuan-xlsx", "comments": f"juesuan-xlsx {__version__}", "created": CREATED})
+        for name, value in ((MARKER_PROPERTY, self.spec.key), (MODE_PROPERTY, "fixed" if self.fixed else "free"),
+                            (DEPT_PROPERTY, self.options.dept or ""), (VERSION_PROPERTY, __version__)):
+            wb.set_custom_property(name, value, "text")
+        self._guide()
+        for table in self.spec.tables:
+            self._table(table, self.layouts[table.id])
+        self._checks()
+        self._dictionary()
+        wb.set_calc_mode("auto")
+        wb.close()
+
+    # -- 填表说明 -----------------------------------------------------------------------------------------------
+    def _guide(self) -> None:
+        ws = self.wb.add_worksheet(GUIDE_SHEET)
+        ws.set_vba_name(GUIDE_CODENAME)
+        ws.set_column(0, 0, 110)
+        ws.write_string(0, 0, self.spec.title, self.fmt["title"])
+        ws.write_string(1, 0, f"部门：{self.options.dept}" if self.options.dept else "部门：（请填写）")
+        ws.write_string(2, 0, f"模板：{self.spec.year} 年 {self.spec.profile} 格式，juesuan-xlsx {__version__}"
+                        f"（{'按指定科目生成' if self.fixed else '科目自由填写'}）", self.fmt["muted"])
+        for i, line in enumerate(self.spec.instructions.splitlines()):
+            ws.write_string(4 + i, 0, line, self.fmt["wrap"])
+        ws.protect("", {"format_columns": True})
+        ws.activate()
+
+    # -- one table -------------------------------------------------------------------------------------------
+    def _table(self, table: Table, lay: TableLayout) -> None:
+        ws = self.wb.add_worksheet(table.sheet)
+        ws.set_vba_name(table.codename)
+        fmt = self.fmt
+        for col, width in enumerate(table.widths):
+            ws.set_column(col, col, width)
+        last = lay.width - 1
+        ws.merge_range(TITLE_ROW, 0, TITLE_ROW, last, table.title, fmt["title"])
+        ws.write_string(LABEL_ROW, last, table.label, fmt["label"])
+        dept = f"部门：{self.options.dept}" if self.options.dept else "部门："
+        ws.merge_range(DEPT_ROW, 0, DEPT_ROW, max(1, last // 2), dept, fmt["plain"])
+        ws.write_string(DEPT_ROW, last, self.spec.unit, fmt["right"])
+        _header(ws, table.header, HEADER_ROW, fmt["header"])
+        if lay.status_col is not None:
+            ws.merge_range(HEADER_ROW, lay.status_col, lay.data_row - 1, lay.status_col, "校验", fmt["header"])
+            ws.set_column(lay.status_col, lay.status_col, 7)
+        if lay.level_col is not None and lay.parent_col is not None:
+            ws.write_string(lay.data_row - 1, lay.level_col, "级次", fmt["header"])
+            ws.write_string(lay.data_row - 1, lay.parent_col, "上级科目", fmt["header"])
+            ws.set_column(lay.level_col, lay.parent_col, 8, None, {"hidden": True})
+        for (row, col), text in lay.labels.items():
+            is_code = table.kind == "grid" and "code" in _panel_field(table, col)
+            ws.write_string(row, col, text, fmt["code"] if is_code else fmt["text"])
+        if table.kind == "codes":
+            ws.merge_range(lay.data_row, 0, lay.data_row, 1, "合计", fmt["total_label"])
+            self._code_rows(ws, table, lay)
+        for cell, (row, col) in lay.cells.items():
+            self._amount(ws, cell, row, col, table)
+        for i, note in enumerate(table.notes):
+            ws.write_string(lay.notes_row + i, 0, note, fmt["note"])
+        self._names(table, lay)
+        ws.protect("", {"format_columns": True, "insert_rows": table.kind == "codes",
+                        "delete_rows": table.kind == "codes"})
+        ws.freeze_panes(lay.data_row, 2 if table.kind == "codes" else 0)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(HEADER_ROW, lay.data_row - 1)
+        ws.center_horizontally()
+        ws.set_footer("&C第 &P 页，共 &N 页")
+        ws.hide_gridlines(2)
+
+    def _amount(self, ws: Worksheet, cell: Cell, row: int, col: int, table: Table) -> None:
+        eq = self.formulas.get(cell)
+        if eq is not None:
+            style = "total" if cell.row == SUM_ROW else "formula"
+            ws.write_formula(row, col, "=" + self.render.sum(eq.rhs, table.id), self.fmt[style], "")
+            return
+        value = self._typed(cell)
+        if value is None:
+            ws.write_blank(row, col, None, self.fmt["input"])
+        else:
+            ws.write_number(row, col, float(value), self.fmt["input"])
+        ws.data_validation(row, col, row, col, {
+            "validate": "decimal", "criteria": "between", "minimum": -1e11, "maximum": 1e11,
+            "error_title": "金额", "error_message": "请输入数字金额（单位：万元，保留两位小数），不要输入文字或符号。",
+        })
+
+    def _typed(self, cell: Cell) -> Decimal | None:
+        if cell.table in self.inst.code_tables:
+            rows = self.filling.rows.get(cell.table, [])
+            index = int(cell.row[1:]) - 1 if cell.row.startswith("#") else -1
+            if self.fixed:
+                code = self.inst.code_tables[cell.table].rows[index].code if index >= 0 else None
+                match = [r for r in rows if r.code == code]
+                return match[0].amounts.get(cell.col) if match else None
+            return rows[index].amounts.get(cell.col) if 0 <= index < len(rows) else None
+        return self.filling.cells.get(cell)
+
+    def _code_rows(self, ws: Worksheet, table: Table, lay: TableLayout) -> None:
+        fmt = self.fmt
+        ct = self.inst.code_tables[table.id]
+        filled = self.filling.rows.get(table.id, [])
+        status_eqs: dict[str, list[Equation]] = {}
+        for eq in self.equations:
+            if eq.per_row == table.id and eq.anchor is not None:
+                status_eqs.setdefault(eq.anchor.row, []).append(eq)
+        dict_range = f"{quote_sheetname(DICT_SHEET)}!$A$2:$B${len(self.dictionary.entries) + 1}"
+        for i, row in enumerate(ct.rows):
+            r = lay.code_rows[row.key]
+            if row.code is not None:  # --codes: code and name are labels; an unknown name is typed
+                level = "parent" if len(row.code) < 7 else "text"
+                ws.write_string(r, 0, row.code, fmt["code"])
+                if row.name:
+                    ws.write_string(r, 1, row.name, fmt[level])
+                else:
+                    ws.write_string(r, 1, UNKNOWN_NAME, fmt["input_text"])
+                continue
+            item = filled[i] if i < len(filled) else None
+            if item is not None:
+                ws.write_string(r, 0, item.code, fmt["input_code"])
+            else:
+                ws.write_blank(r, 0, None, fmt["input_code"])
+            if item is not None and item.name:
+                ws.write_string(r, 1, item.name, fmt["input_text"])
+            else:
+                ws.write_formula(r, 1, f'=IF($A{r + 1}&""="","",IFERROR(VLOOKUP($A{r + 1}&"",{dict_range},2,FALSE),'
+                                 f'"{UNKNOWN_NAME}"))', fmt["input_text"], "")
+            if lay.level_col is not None and lay.parent_col is not None:
+                code = f'$A{r + 1}&""'
+                ws.write_formula(r, lay.level_col, f"=LEN({code})", fmt["text"], "")
+                ws.write_formula(r, lay.parent_col, f'=IF(LEN({code})>3,LEFT({code},LEN({code})-2),"")',
+                                 fmt["text"], "")
+            if lay.status_col is not None:
+                ws.write_formula(r, lay.status_col, "=" + self._row_status(status_eqs.get(row.key, []), table, r),
+                                 fmt["status"], "")
+        if not ct.known:
+            first, last = lay.entry_first, lay.entry_last
+            ws.data_validation(first, 0, last, 0, {
+                "validate": "custom", "value": f'=OR(LEN(A{first + 1})=3,LEN(A{first + 1})=5,LEN(A{first + 1})=7)',
+                "error_title": "科目编码",
+                "error_message": "功能分类科目编码应为 3 位（类）、5 位（款）或 7 位（项）数字。",
+                "error_type": "warning",
+            })
+            if lay.status_col is not None:
+                self._row_highlights(ws, table, lay, status_eqs)
+
+    def _row_status(self, eqs: list[Equation], table: Table, r: int) -> str:
+        code = f'$A{r + 1}&""'
+        hierarchy = [self._status(eq, table.id) for eq in eqs if eq.relation.kind == "hierarchy"]
+        others = [self._status(eq, table.id) for eq in eqs if eq.relation.kind != "hierarchy"]
+        parts = []
+        if hierarchy:
+            parts.append(f'IF(OR({code}="",LEN({code})=7),0,{join_max(hierarchy)})')
+        if others:
+            parts.append(f'IF({code}="",0,{join_max(others)})')
+        return join_max(parts) if parts else "0"
+
+    def _status(self, eq: Equation, here: str) -> str:
+        if eq.row_allowance:
+            k = self.render.row_count([*eq.lhs, *eq.rhs], here)
+            return self.render.row_status_number(self.render.sum(eq.lhs, here), self.render.sum(eq.rhs, here), k,
+                                                 eq.kind)
+        atoms = support(eq.lhs, self.formulas, self.inst) + support(eq.rhs, self.formulas, self.inst)
+        return self.render.status_number(self.render.sum(eq.lhs, here), self.render.sum(eq.rhs, here),
+                                         self.render.count_nonzero(atoms, here), eq.kind)
+
+    def _row_highlights(self, ws: Worksheet, table: Table, lay: TableLayout,
+                        status_eqs: dict[str, list[Equation]]) -> None:
+        """Red fill on the exact amount of a typed 类/款 row that does not match its children."""
+        first_key = self.inst.code_tables[table.id].rows[0].key
+        first, last = lay.entry_first, lay.entry_last
+        code = f'$A{first + 1}&""'
+        for eq in status_eqs.get(first_key, []):
+            if eq.relation.kind != "hierarchy" or eq.anchor is None:
+                continue
+            _, col = lay.cells[eq.anchor]
+            rule = f'=AND({code}<>"",LEN({code})<7,{self._status(eq, table.id)}=2)'
+            ws.conditional_format(first, col, last, col, {"type": "formula", "criteria": rule,
+                                                          "format": self.fmt["cf_bad"]})
+        ws.conditional_format(first, lay.status_col, last, lay.status_col,
+                              {"type": "cell", "criteria": "==", "value": 2, "format": self.fmt["cf_bad"]})
+        ws.conditional_format(first, lay.status_col, last, lay.status_col,
+                              {"type": "cell", "criteria": "==", "value": 1, "format": self.fmt["cf_warn"]})
+
+    def _names(self, table: Table, lay: TableLayout) -> None:
+        """Defined names for the key cells: T01_inc_grand_amt, T03_sum_total, …"""
+        for cell, (row, col) in lay.cells.items():
+            if table.kind == "grid" or cell.row == SUM_ROW:
+                ref = f"={quote_sheetname(table.sheet)}!{xl_rowcol_to_cell(row, col, True, True)}"
+                self.wb.define_name(f"T{cell.table}_{cell.row}_{cell.col}", ref)
+
+    # -- 校验 --------------------------------------------------------------------------------------------------
+    def _checks(self) -> None:
+        ws = self.wb.add_worksheet(CHECK_SHEET)
+        ws.set_vba_name(CHECK_CODENAME)
+        fmt = self.fmt
+        for col, width in enumerate((5, 26, 60, 14, 14, 12, 10, 8, 50)):
+            ws.set_column(col, col, width)
+        ws.set_column(9, 10, None, None, {"hidden": True})
+        ws.merge_range(0, 0, 0, 8, "跨表及表内关系校验（实时）", fmt["title"])
+        for col, text in enumerate(CHECK_COLUMNS):
+            ws.write_string(3, col, text, fmt["header"])
+        ws.write_string(3, 9, "k", fmt["header"])
+        ws.write_string(3, 10, "状态值", fmt["header"])
+        r = 4
+        number = 1
+        for eq in self.equations:
+            if eq.mode != "check" or eq.per_row is not None:
+                continue
+            atoms = support(eq.lhs, self.formulas, self.inst) + support(eq.rhs, self.formulas, self.inst)
+            left, right = self.render.sum(eq.lhs, "JY"), self.render.sum(eq.rhs, "JY")
+            ws.write_number(r, 0, number, fmt["text"])
+            ws.write_string(r, 1, eq.relation.code, fmt["text"])
+            ws.write_string(r, 2, _describe(eq, self.inst), fmt["wrap_border"])
+            ws.write_formula(r, 3, "=" + left, fmt["formula"], "")
+            ws.write_formula(r, 4, "=" + right, fmt["formula"], "")
+            ws.write_formula(r, 5, f"=ROUND(D{r + 1}-E{r + 1},2)", fmt["formula"], "")
+            ws.write_formula(r, 9, "=" + self.render.count_nonzero(atoms, "JY"), fmt["text"], "")
+            ws.write_formula(r, 6, f"=J{r + 1}*0.005", fmt["tolerance"], "")
+            ws.write_formula(r, 10, "=" + self.render.status_number(f"D{r + 1}", f"E{r + 1}", f"J{r + 1}", eq.kind),
+                             fmt["text"], "")
+            ws.write_formula(r, 7, "=" + self.render.status_text(f"K{r + 1}"), fmt["text"], "")
+            ws.write_string(r, 8, eq.relation.hint, fmt["wrap_border"])
+            r += 1
+            number += 1
+        for table in self.spec.tables:
+            lay = self.layouts[table.id]
+            if lay.status_col is None:
+                continue
+            codes = sorted({eq.relation.code for eq in self.equations if eq.per_row == table.id})
+            rng = (f"{quote_sheetname(table.sheet)}!${_col(lay.status_col)}${lay.entry_first + 1}:"
+                   f"${_col(lay.status_col)}${lay.entry_last + 1}")
+            ws.write_number(r, 0, number, fmt["text"])
+            ws.write_string(r, 1, "、".join(codes), fmt["wrap_border"])
+            ws.write_string(r, 2, f"{table.label}逐行：类、款行 = 下级科目之和；财政拨款支出不超过公开03表"
+                            f"（不符的行见该表“校验”列）", fmt["wrap_border"])
+            ws.write_formula(r, 10, f"=MAX({rng})", fmt["text"], "")
+            ws.write_formula(r, 7, "=" + self.render.status_text(f"K{r + 1}"), fmt["text"], "")
+            ws.write_string(r, 8, "请按该表“校验”列标出的行，核对类、款金额与下级科目之和。", fmt["wrap_border"])
+            r += 1
+            number += 1
+        ok, rounding, bad = (s.value for s in Status)
+        summary = f'="不符 "&SUMPRODUCT((K5:K{r}=2)*1)&" 项，尾差 "&SUMPRODUCT((K5:K{r}=1)*1)&" 项"'
+        ws.merge_range(1, 0, 1, 8, "", fmt["summary"])
+        ws.write_formula(1, 0, summary, fmt["summary"], "")
+        ws.conditional_format(4, 7, r - 1, 7, {"type": "cell", "criteria": "==", "value": f'"{bad}"',
+                                               "format": fmt["cf_bad"]})
+        ws.conditional_format(4, 7, r - 1, 7, {"type": "cell", "criteria": "==", "value": f'"{rounding}"',
+                                               "format": fmt["cf_warn"]})
+        ws.conditional_format(4, 7, r - 1, 7, {"type": "cell", "criteria": "==", "value": f'"{ok}"',
+                                               "format": fmt["cf_ok"]})
+        ws.freeze_panes(4, 0)
+        ws.protect("", {"format_columns": True})
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+
+    # -- 字典 --------------------------------------------------------------------------------------------------
+    def _dictionary(self) -> None:
+        ws = self.wb.add_worksheet(DICT_SHEET)
+        ws.set_vba_name(DICT_CODENAME)
+        ws.write_row(0, 0, ["科目编码", "科目名称", "资金性质"])
+        for i, info in enumerate(sorted(self.dictionary.entries.values(), key=lambda e: e.code)):
+            ws.write_string(i + 1, 0, info.code)
+            ws.write_string(i + 1, 1, info.name)
+            ws.write_string(i + 1, 2, info.fund)
+        ws.protect("")
+        ws.hide()
+
+
+def _describe(eq: Equation, inst: Instance) -> str:
+    title = eq.relation.title
+    if eq.anchor is not None and eq.anchor.table in inst.code_tables and eq.anchor.row.startswith("#"):
+        ct = inst.code_tables[eq.anchor.table]
+        code = next((r.code for r in ct.rows if r.key == eq.anchor.row), None)
+        if code:
+            return f"{title}（科目 {code}）"
+    if eq.relation.each_col and eq.anchor is not None:
+        return f"{title}（{inst.spec.table(eq.anchor.table).column_title(eq.anchor.col)}）"
+    return title
+
+
+def _col(col: int) -> str:
+    return xl_rowcol_to_cell(0, col).rstrip("1")
+
+
+def _panel_field(table: Table, col: int) -> str:
+    for panel in table.panels:
+        if col < len(panel.fields):
+            return panel.fields[col]
+        col -= len(panel.fields)
+    return ""
+
+
+def _header(ws: Worksheet, grid: tuple[tuple[str, ...], ...], top: int, fmt: Any) -> None:
+    """Write a header grid where "<" merges a cell into its left neighbour and "^" into the one above."""
+    height, width = len(grid), len(grid[0])
+    for r in range(height):
+        for c in range(width):
+            text = grid[r][c]
+            if text in ("<", "^"):
+                continue
+            c2 = c
+            while c2 + 1 < width and grid[r][c2 + 1] == "<":
+                c2 += 1
+            r2 = r
+            while r2 + 1 < height and all(grid[r2 + 1][x] == "^" for x in range(c, c2 + 1)):
+                r2 += 1
+            if (r2, c2) == (r, c):
+                ws.write_string(top + r, c, text, fmt)
+            else:
+                ws.merge_range(top + r, c, top + r2, c2, text, fmt)
+
+
+def _formats(wb: Workbook) -> dict[str, Any]:
+    base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+    border = {"border": 1, "border_color": "#808080"}
+
+    def f(**props: Any) -> Any:
+        return wb.add_format({**base, **props})
+
+    return {
+        "title": f(bold=True, font_size=16, align="center", font_name="黑体"),
+        "label": f(align="right", bold=True),
+        "plain": f(),
+        "right": f(align="right"),
+        "muted": f(font_color="#666666"),
+        "wrap": f(text_wrap=True, valign="top"),
+        "wrap_border": f(text_wrap=True, **border),
+        "header": f(bold=True, align="center", text_wrap=True, bg_color="#D9E1F2", **border),
+        "text": f(**border),
+        "parent": f(bold=True, **border),
+        "code": f(num_format="@", **border),
+        "total_label": f(bold=True, align="center", **border),
+        "note": f(font_size=9, font_color="#444444"),
+        "input": f(num_format=AMOUNT, locked=False, bg_color="#FFF2CC", **border),
+        "input_code": f(num_format="@", locked=False, bg_color="#FFF2CC", **border),
+        "input_text": f(locked=False, bg_color="#FFF2CC", **border),
+        "formula": f(num_format=AMOUNT, **border),
+        "total": f(num_format=AMOUNT, bold=True, **border),
+        "tolerance": f(num_format="0.000", **border),
+        "status": f(num_format=STATUS_FORMAT, align="center", **border),
+        "summary": f(bold=True, font_size=12),
+        "cf_bad": wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006"}),
+        "cf_warn": wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"}),
+        "cf_ok": wb.add_format({"font_color": "#006100"}),
+    }
+

@@ -1,0 +1,214 @@
+"""Read a returned workbook back into the model: which sheet is which table, which row is which code or line.
+
+Sheets are found by their stable code name (GK01 …), then by the 公开NN表 label, then by name; rows by their
+labels and codes, so renamed and reordered sheets and inserted rows are tolerated.  Only the regions the spec
+defines are scanned (plus a margin), never a sheet's declared dimension.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .generate import DEPT_PROPERTY, MARKER_PROPERTY, MODE_PROPERTY
+from .layout import TableLayout, layout_all
+from .model import Cell, CodeRow, CodeTable, Instance
+from .spec import SUM_ROW, Spec, SpecError, load_spec
+
+MARGIN = 30  # extra rows scanned below a table's expected end (inserted rows)
+_SPACE = re.compile(r"\s+")
+
+
+def norm(text: Any) -> str:
+    return _SPACE.sub("", str(text)) if text is not None else ""
+
+
+@dataclass
+class RawCell:
+    sheet: str
+    row: int  # 0-based
+    col: int
+    formula: str | None  # formula text without "=", or None for a typed value
+    value: Any  # typed value (None for formula cells)
+    cached: Any  # value saved by the last application (data_only)
+
+    @property
+    def address(self) -> str:
+        return f"{openpyxl.utils.get_column_letter(self.col + 1)}{self.row + 1}"
+
+
+@dataclass
+class CodeEntry:
+    key: str
+    code: Any  # as typed (str, int, float, None)
+    name: Any
+    row: int
+
+
+@dataclass
+class ReadResult:
+    path: Path
+    spec: Spec
+    mode: str  # "free" | "fixed"
+    dept: str
+    inst: Instance
+    sheets: dict[str, str]  # table id → sheet title
+    cells: dict[Cell, RawCell]
+    entries: dict[str, list[CodeEntry]]  # code tables: every scanned row with a code or an amount
+    sum_rows: dict[str, int]
+    # structural problems met while reading: (finding code, sheet, cell or None, message args)
+    problems: list[tuple[str, str, str | None, dict[str, Any]]] = field(default_factory=list)
+
+    def where(self, cell: Cell) -> str:
+        raw = self.cells[cell]
+        return f"{raw.sheet}!{raw.address}"
+
+
+class NotOurWorkbook(ValueError):
+    """The workbook is not a juesuan-xlsx template (no marker, no 公开NN表 labels)."""
+
+
+def detect_spec(wb: Any) -> tuple[Spec, str, str]:
+    props = {p.name: p.value for p in getattr(wb, "custom_doc_props", [])}
+    marker = props.get(MARKER_PROPERTY)
+    if not marker:
+        raise NotOurWorkbook("工作簿中没有 juesuan-xlsx 模板标记")
+    try:
+        year_text, profile = str(marker).split("/", 1)
+        spec = load_spec(int(year_text), profile)
+    except (ValueError, SpecError) as exc:
+        raise NotOurWorkbook(f"工作簿标记为“{marker}”：{exc}") from None
+    return spec, str(props.get(MODE_PROPERTY) or "free"), str(props.get(DEPT_PROPERTY) or "")
+
+
+def find_sheets(wb: Any, spec: Spec) -> dict[str, Worksheet]:
+    """Table id → worksheet: code name first, then the 公开NN表 label in the top rows, then the sheet name."""
+    found: dict[str, Worksheet] = {}
+    by_codename = {ws.sheet_properties.codeName: ws for ws in wb.worksheets}
+    for table in spec.tables:
+        ws = by_codename.get(table.codename)
+        if ws is None:
+            for candidate in wb.worksheets:
+                if any(norm(c) == table.label for row in candidate.iter_rows(min_row=1, max_row=4, max_col=16,
+                                                                              values_only=True) for c in row):
+                    ws = candidate
+                    break
+        if ws is None and table.sheet in wb.sheetnames:
+            ws = wb[table.sheet]
+        if ws is not None:
+            found[table.id] = ws
+    return found
+
+
+def read_workbook(path: str | Path) -> ReadResult:
+    path = Path(path)
+    wb = openpyxl.load_workbook(path, data_only=False)
+    cached_wb = openpyxl.load_workbook(path, data_only=True)
+    spec, mode, dept = detect_spec(wb)
+    sheets = find_sheets(wb, spec)
+    reference = layout_all(Instance.free(spec))  # expected positions (header, first data row)
+    result = ReadResult(path, spec, mode, dept, Instance(spec), {t: ws.title for t, ws in sheets.items()}, {}, {}, {})
+    for table in spec.tables:
+        ws = sheets.get(table.id)
+        if ws is None:
+            result.problems.append(("R-缺少表", table.sheet, None, {"table": table.label}))
+            if table.kind == "codes":
+                result.inst.code_tables[table.id] = CodeTable([], parents_typed=mode == "free")
+            continue
+        cached = cached_wb[ws.title]
+        if table.kind == "grid":
+            _read_grid(result, ws, cached, reference[table.id])
+        else:
+            _read_codes(result, ws, cached, reference[table.id], mode == "free")
+    return result
+
+
+def _raw(ws: Worksheet, cached: Worksheet, row: int, col: int) -> RawCell:
+    value = ws.cell(row + 1, col + 1).value
+    formula = None
+    if isinstance(value, str) and value.startswith("="):
+        formula, value = value[1:], None
+    elif value is not None and type(value).__name__ in ("ArrayFormula", "DataTableFormula"):
+        formula, value = str(getattr(value, "text", "") or "").lstrip("="), None
+    return RawCell(ws.title, row, col, formula, value, cached.cell(row + 1, col + 1).value)
+
+
+def _read_grid(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: TableLayout) -> None:
+    """Find each row by its label or econ code near its expected place; a row without a label of its own keeps
+    the offset of the row above it."""
+    actual: dict[str, int] = {}
+    offset = 0
+    last = lay.end_row + MARGIN
+    for key, (row, col, text) in sorted(lay.grid_rows.items(), key=lambda kv: kv[1][0]):
+        found = None
+        if text:
+            wanted = norm(text)
+            for r in range(max(lay.data_row, row + offset - MARGIN), last + offset):
+                if norm(ws.cell(r + 1, col + 1).value) == wanted:
+                    found = r
+                    break
+        if found is None:
+            found = row + offset
+            if text:
+                result.problems.append(("R-找不到行", ws.title, None, {"label": text}))
+        offset = found - row
+        actual[key] = found
+    for cell, (row, col) in lay.cells.items():
+        result.cells[cell] = _raw(ws, cached, actual.get(cell.row, row), col)
+
+
+def _code_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return norm(value)
+
+
+def _read_codes(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: TableLayout, free: bool) -> None:
+    table = lay.table
+    ncols = len(table.columns)
+    sum_row = None
+    for r in range(lay.data_row, lay.data_row + MARGIN):
+        if norm(ws.cell(r + 1, 1).value) == "合计":
+            sum_row = r
+            break
+    if sum_row is None:
+        result.problems.append(("R-缺少合计行", ws.title, None, {"table": table.label}))
+        result.inst.code_tables[table.id] = CodeTable([], parents_typed=free)
+        return
+    result.sum_rows[table.id] = sum_row
+    for j, column in enumerate(table.columns):
+        result.cells[Cell(table.id, SUM_ROW, column.key)] = _raw(ws, cached, sum_row, 2 + j)
+    limit = sum_row + 1 + max(table.free_rows, lay.entry_last - lay.entry_first + 1) + 10 * MARGIN
+    rows: list[CodeRow] = []
+    entries: list[CodeEntry] = []
+    blank_run = 0
+    for r in range(sum_row + 1, limit):
+        code_value = ws.cell(r + 1, 1).value
+        first = norm(code_value)
+        if first.startswith(("注", "说明")):
+            break
+        amounts = [ws.cell(r + 1, 3 + j).value for j in range(ncols)]
+        typed = [a for a in amounts if a is not None and not (isinstance(a, str) and a.startswith("="))]
+        if not first and not typed:
+            blank_run += 1
+            if blank_run > MARGIN and r > lay.entry_last:
+                break
+            continue
+        blank_run = 0
+        key = f"#{len(entries) + 1}"
+        entries.append(CodeEntry(key, code_value, _raw(ws, cached, r, 1).value or cached.cell(r + 1, 2).value, r))
+        code = _code_text(code_value)
+        rows.append(CodeRow(key, code or None, norm(cached.cell(r + 1, 2).value)))
+        for j, column in enumerate(table.columns):
+            result.cells[Cell(table.id, key, column.key)] = _raw(ws, cached, r, 2 + j)
+    result.entries[table.id] = entries
+    # rows whose code is blank or malformed take part in no relation; the verifier reports them
+    usable = [r for r in rows if r.code is not None and re.fullmatch(r"\d{3}(\d{2}){0,2}", r.code)]
+    result.inst.code_tables[table.id] = CodeTable(usable, parents_typed=free)
