@@ -5,6 +5,7 @@ Exit status: 0 success, 1 the files have errors (verify), 2 a usage error or a f
 
 from __future__ import annotations
 
+import errno
 import re
 import sys
 from collections.abc import Sequence
@@ -32,13 +33,27 @@ class UsageError(click.ClickException):
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT)
-@click.version_option(__version__, "-V", "--version", prog_name="juesuan-xlsx", message="%(prog)s %(version)s")
+@click.group(context_settings=CONTEXT, options_metavar="[选项]", subcommand_metavar="命令 [参数]...")
+@click.version_option(__version__, "-V", "--version", prog_name="juesuan-xlsx", message="%(prog)s %(version)s",
+                      help="显示版本号并退出。")
 def cli() -> None:
     """部门决算公开九张表（公开01表—公开09表）：生成带公式的 Excel 模板，校验回收的报表，导出公开文件。
 
     Chinese public final accounts (部门决算) workbooks: generate, verify, export.
     """
+
+
+def os_reason(exc: OSError) -> str:
+    """An OS error in Chinese, with what to do."""
+    reasons = {
+        errno.ENOENT: "目录不存在，请先建立目录或换一个输出位置",
+        errno.EACCES: "没有写入权限，请换一个输出位置",
+        errno.EPERM: "没有写入权限，请换一个输出位置",
+        errno.ENOSPC: "磁盘空间不足",
+        errno.EROFS: "文件系统只读，请换一个输出位置",
+        errno.EISDIR: "这是一个目录，请给出文件名",
+    }
+    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 def _load_spec(year: int, profile: str) -> Any:
@@ -69,7 +84,7 @@ def _parse_codes(text: str | None) -> tuple[str, ...] | None:
     return codes
 
 
-@cli.command("new", context_settings=CONTEXT)
+@cli.command("new", context_settings=CONTEXT, options_metavar="[选项]")
 @click.argument("year", type=int)
 @click.option("--dept", default="", help="部门（单位）名称，写入每张表的“部门：”一行。")
 @click.option("--profile", default="central", show_default=True, help="表样格式：central（通用/中央、湖南等）。")
@@ -103,7 +118,7 @@ def new_command(year: int, dept: str, profile: str, codes_text: str | None, code
     except OutputExists as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
-        raise UsageError(f"无法写入 {path}：{exc.strerror or exc}") from None
+        raise UsageError(f"无法写入 {path}：{os_reason(exc)}") from None
     click.echo(f"已生成：{path}（{spec.year} 年 {spec.profile} 格式，公开01表—公开09表）")
 
 

@@ -23,7 +23,7 @@ CATALOGUE = {
 }
 
 ERRORS: list[tuple[str, Callable[[re.Match[str]], str]]] = [
-    (r"No such option: (\S+)(?:\s+Did you mean (\S+)\?)?",
+    (r"No such option:? '?([^'\s]+)'?\.?(?:\s+Did you mean '?([^'\s?]+)'?\?)?",
      lambda m: f"没有选项 {m[1]}" + (f"，是不是 {m[2]}？" if m[2] else "")),
     (r"No such command '([^']+)'\.", lambda m: f"没有命令“{m[1]}”。可用命令见 juesuan-xlsx --help"),
     (r"Missing argument '([^']+)'\.", lambda m: f"缺少参数 {m[1]}"),
