@@ -22,19 +22,17 @@ from .atomic import atomic_output
 from .codes import Dictionary, expand_codes
 from .engine import Status
 from .layout import DEPT_ROW, HEADER_ROW, LABEL_ROW, TITLE_ROW, TableLayout, layout_all
-from .model import Cell, CodeRow, CodeTable, Equation, Instance, support
+from .model import Cell, CodeRow, CodeTable, Instance
+from .plan import CHECK_FIRST_ROW, CHECK_SHEET, DICT_SHEET, UNKNOWN_NAME, Plan, Planned, make_plan, status
 from .spec import SUM_ROW, Spec, Table
-from .xlformula import Renderer, join_max
+from .xlformula import Renderer
 
-CHECK_SHEET = "校验"
 GUIDE_SHEET = "填表说明"
-DICT_SHEET = "字典"
 MARKER_PROPERTY = "juesuan-xlsx"  # custom document property: "YEAR/PROFILE"
 MODE_PROPERTY = "juesuan-mode"  # "free" (blank entry rows) or "fixed" (--codes)
 DEPT_PROPERTY = "juesuan-dept"
 VERSION_PROPERTY = "juesuan-version"
 CHECK_CODENAME, GUIDE_CODENAME, DICT_CODENAME = "GKJY", "GKSM", "GKZD"
-UNKNOWN_NAME = "（字典未收录，请填写科目名称）"
 AMOUNT = "#,##0.00"
 STATUS_FORMAT = '[=0]"";[=1]"尾差";"不符"'
 CHECK_COLUMNS = ("序号", "校验编码", "关系", "左方金额", "右方金额", "差额", "允许尾差", "状态", "提示")
@@ -107,10 +105,8 @@ class _Writer:
         self.dictionary = options.dictionary or spec.gongneng
         self.wb = Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                        "strings_to_numbers": False})
-        self.equations = inst.equations()
-        self.formulas = inst.formula_cells(self.equations)
         self.layouts = layout_all(inst)
-        self.render = Renderer(self.layouts)
+        self.plan: Plan = make_plan(inst, self.layouts, len(self.dictionary.entries))
         self.fmt = _formats(self.wb)
         self.filling = options.filling or Filling()
         self.fixed = options.codes is not None
@@ -172,7 +168,7 @@ class _Writer:
             ws.merge_range(lay.data_row, 0, lay.data_row, 1, "合计", fmt["total_label"])
             self._code_rows(ws, table, lay)
         for cell, (row, col) in lay.cells.items():
-            self._amount(ws, cell, row, col, table)
+            self._amount(ws, cell, row, col)
         for i, note in enumerate(table.notes):
             ws.write_string(lay.notes_row + i, 0, note, fmt["note"])
         self._names(table, lay)
@@ -187,11 +183,8 @@ class _Writer:
         ws.set_footer("&C第 &P 页，共 &N 页")
         ws.hide_gridlines(2)
 
-    def _amount(self, ws: Worksheet, cell: Cell, row: int, col: int, table: Table) -> None:
-        eq = self.formulas.get(cell)
-        if eq is not None:
-            style = "total" if cell.row == SUM_ROW else "formula"
-            ws.write_formula(row, col, "=" + self.render.sum(eq.rhs, table.id), self.fmt[style], "")
+    def _amount(self, ws: Worksheet, cell: Cell, row: int, col: int) -> None:
+        if self._formula(ws, row, col):
             return
         value = self._typed(cell)
         if value is None:
@@ -202,6 +195,14 @@ class _Writer:
             "validate": "decimal", "criteria": "between", "minimum": -1e11, "maximum": 1e11,
             "error_title": "金额", "error_message": "请输入数字金额（单位：万元，保留两位小数），不要输入文字或符号。",
         })
+
+    def _formula(self, ws: Worksheet, row: int, col: int) -> bool:
+        """Write the planned formula of a cell, with an empty cached value (a default LibreOffice computes it)."""
+        item: Planned | None = self.plan.formulas.get((ws.name, row, col))
+        if item is None:
+            return False
+        ws.write_formula(row, col, "=" + item.text, self.fmt[item.style], "")
+        return True
 
     def _typed(self, cell: Cell) -> Decimal | None:
         if cell.table in self.inst.code_tables:
@@ -218,11 +219,6 @@ class _Writer:
         fmt = self.fmt
         ct = self.inst.code_tables[table.id]
         filled = self.filling.rows.get(table.id, [])
-        status_eqs: dict[str, list[Equation]] = {}
-        for eq in self.equations:
-            if eq.per_row == table.id and eq.anchor is not None:
-                status_eqs.setdefault(eq.anchor.row, []).append(eq)
-        dict_range = f"{quote_sheetname(DICT_SHEET)}!$A$2:$B${len(self.dictionary.entries) + 1}"
         for i, row in enumerate(ct.rows):
             r = lay.code_rows[row.key]
             if row.code is not None:  # --codes: code and name are labels; an unknown name is typed
@@ -241,16 +237,10 @@ class _Writer:
             if item is not None and item.name:
                 ws.write_string(r, 1, item.name, fmt["input_text"])
             else:
-                ws.write_formula(r, 1, f'=IF($A{r + 1}&""="","",IFERROR(VLOOKUP($A{r + 1}&"",{dict_range},2,FALSE),'
-                                 f'"{UNKNOWN_NAME}"))', fmt["input_text"], "")
-            if lay.level_col is not None and lay.parent_col is not None:
-                code = f'$A{r + 1}&""'
-                ws.write_formula(r, lay.level_col, f"=LEN({code})", fmt["text"], "")
-                ws.write_formula(r, lay.parent_col, f'=IF(LEN({code})>3,LEFT({code},LEN({code})-2),"")',
-                                 fmt["text"], "")
-            if lay.status_col is not None:
-                ws.write_formula(r, lay.status_col, "=" + self._row_status(status_eqs.get(row.key, []), table, r),
-                                 fmt["status"], "")
+                self._formula(ws, r, 1)
+            for col in (lay.level_col, lay.parent_col, lay.status_col):
+                if col is not None:
+                    self._formula(ws, r, col)
         if not ct.known:
             first, last = lay.entry_first, lay.entry_last
             ws.data_validation(first, 0, last, 0, {
@@ -260,45 +250,26 @@ class _Writer:
                 "error_type": "warning",
             })
             if lay.status_col is not None:
-                self._row_highlights(ws, table, lay, status_eqs)
+                self._row_highlights(ws, lay)
 
-    def _row_status(self, eqs: list[Equation], table: Table, r: int) -> str:
-        code = f'$A{r + 1}&""'
-        hierarchy = [self._status(eq, table.id) for eq in eqs if eq.relation.kind == "hierarchy"]
-        others = [self._status(eq, table.id) for eq in eqs if eq.relation.kind != "hierarchy"]
-        parts = []
-        if hierarchy:
-            parts.append(f'IF(OR({code}="",LEN({code})=7),0,{join_max(hierarchy)})')
-        if others:
-            parts.append(f'IF({code}="",0,{join_max(others)})')
-        return join_max(parts) if parts else "0"
-
-    def _status(self, eq: Equation, here: str) -> str:
-        if eq.row_allowance:
-            k = self.render.row_count([*eq.lhs, *eq.rhs], here)
-            return self.render.row_status_number(self.render.sum(eq.lhs, here), self.render.sum(eq.rhs, here), k,
-                                                 eq.kind)
-        atoms = support(eq.lhs, self.formulas, self.inst) + support(eq.rhs, self.formulas, self.inst)
-        return self.render.status_number(self.render.sum(eq.lhs, here), self.render.sum(eq.rhs, here),
-                                         self.render.count_nonzero(atoms, here), eq.kind)
-
-    def _row_highlights(self, ws: Worksheet, table: Table, lay: TableLayout,
-                        status_eqs: dict[str, list[Equation]]) -> None:
-        """Red fill on the exact amount of a typed 类/款 row that does not match its children."""
-        first_key = self.inst.code_tables[table.id].rows[0].key
+    def _row_highlights(self, ws: Worksheet, lay: TableLayout) -> None:
+        """Red/yellow status cells, and a red typed 类/款 amount that does not match its children."""
         first, last = lay.entry_first, lay.entry_last
         code = f'$A{first + 1}&""'
-        for eq in status_eqs.get(first_key, []):
-            if eq.relation.kind != "hierarchy" or eq.anchor is None:
-                continue
-            _, col = lay.cells[eq.anchor]
-            rule = f'=AND({code}<>"",LEN({code})<7,{self._status(eq, table.id)}=2)'
-            ws.conditional_format(first, col, last, col, {"type": "formula", "criteria": rule,
-                                                          "format": self.fmt["cf_bad"]})
-        ws.conditional_format(first, lay.status_col, last, lay.status_col,
-                              {"type": "cell", "criteria": "==", "value": 2, "format": self.fmt["cf_bad"]})
-        ws.conditional_format(first, lay.status_col, last, lay.status_col,
-                              {"type": "cell", "criteria": "==", "value": 1, "format": self.fmt["cf_warn"]})
+        first_key = self.inst.code_tables[lay.table.id].rows[0].key
+        render = Renderer(self.layouts)
+        formulas = self.inst.formula_cells()
+        for eq in self.inst.equations():
+            if eq.per_row == lay.table.id and eq.relation.kind == "hierarchy" and eq.anchor is not None \
+                    and eq.anchor.row == first_key:
+                _, col = lay.cells[eq.anchor]
+                rule = f'=AND({code}<>"",LEN({code})<7,{status(eq, render, formulas, self.inst, lay.table.id)}=2)'
+                ws.conditional_format(first, col, last, col, {"type": "formula", "criteria": rule,
+                                                              "format": self.fmt["cf_bad"]})
+        assert lay.status_col is not None
+        for value, style in ((2, "cf_bad"), (1, "cf_warn")):
+            ws.conditional_format(first, lay.status_col, last, lay.status_col,
+                                  {"type": "cell", "criteria": "==", "value": value, "format": self.fmt[style]})
 
     def _names(self, table: Table, lay: TableLayout) -> None:
         """Defined names for the key cells: T01_inc_grand_amt, T03_sum_total, …"""
@@ -320,47 +291,19 @@ class _Writer:
             ws.write_string(3, col, text, fmt["header"])
         ws.write_string(3, 9, "k", fmt["header"])
         ws.write_string(3, 10, "状态值", fmt["header"])
-        r = 4
-        number = 1
-        for eq in self.equations:
-            if eq.mode != "check" or eq.per_row is not None:
-                continue
-            atoms = support(eq.lhs, self.formulas, self.inst) + support(eq.rhs, self.formulas, self.inst)
-            left, right = self.render.sum(eq.lhs, "JY"), self.render.sum(eq.rhs, "JY")
-            ws.write_number(r, 0, number, fmt["text"])
-            ws.write_string(r, 1, eq.relation.code, fmt["text"])
-            ws.write_string(r, 2, _describe(eq, self.inst), fmt["wrap_border"])
-            ws.write_formula(r, 3, "=" + left, fmt["formula"], "")
-            ws.write_formula(r, 4, "=" + right, fmt["formula"], "")
-            ws.write_formula(r, 5, f"=ROUND(D{r + 1}-E{r + 1},2)", fmt["formula"], "")
-            ws.write_formula(r, 9, "=" + self.render.count_nonzero(atoms, "JY"), fmt["text"], "")
-            ws.write_formula(r, 6, f"=J{r + 1}*0.005", fmt["tolerance"], "")
-            ws.write_formula(r, 10, "=" + self.render.status_number(f"D{r + 1}", f"E{r + 1}", f"J{r + 1}", eq.kind),
-                             fmt["text"], "")
-            ws.write_formula(r, 7, "=" + self.render.status_text(f"K{r + 1}"), fmt["text"], "")
-            ws.write_string(r, 8, eq.relation.hint, fmt["wrap_border"])
-            r += 1
-            number += 1
-        for table in self.spec.tables:
-            lay = self.layouts[table.id]
-            if lay.status_col is None:
-                continue
-            codes = sorted({eq.relation.code for eq in self.equations if eq.per_row == table.id})
-            rng = (f"{quote_sheetname(table.sheet)}!${_col(lay.status_col)}${lay.entry_first + 1}:"
-                   f"${_col(lay.status_col)}${lay.entry_last + 1}")
-            ws.write_number(r, 0, number, fmt["text"])
-            ws.write_string(r, 1, "、".join(codes), fmt["wrap_border"])
-            ws.write_string(r, 2, f"{table.label}逐行：类、款行 = 下级科目之和；财政拨款支出不超过公开03表"
-                            f"（不符的行见该表“校验”列）", fmt["wrap_border"])
-            ws.write_formula(r, 10, f"=MAX({rng})", fmt["text"], "")
-            ws.write_formula(r, 7, "=" + self.render.status_text(f"K{r + 1}"), fmt["text"], "")
-            ws.write_string(r, 8, "请按该表“校验”列标出的行，核对类、款金额与下级科目之和。", fmt["wrap_border"])
-            r += 1
-            number += 1
+        for line in self.plan.check_lines:
+            r = line.row
+            ws.write_number(r, 0, line.number, fmt["text"])
+            ws.write_string(r, 1, line.codes, fmt["wrap_border"])
+            ws.write_string(r, 2, line.description, fmt["wrap_border"])
+            ws.write_string(r, 8, line.hint, fmt["wrap_border"])
+            for col in range(3, 11):
+                if not self._formula(ws, r, col) and col < 9:
+                    ws.write_blank(r, col, None, fmt["text"])
+        r = self.plan.check_lines[-1].row + 1 if self.plan.check_lines else CHECK_FIRST_ROW
         ok, rounding, bad = (s.value for s in Status)
-        summary = f'="不符 "&SUMPRODUCT((K5:K{r}=2)*1)&" 项，尾差 "&SUMPRODUCT((K5:K{r}=1)*1)&" 项"'
         ws.merge_range(1, 0, 1, 8, "", fmt["summary"])
-        ws.write_formula(1, 0, summary, fmt["summary"], "")
+        self._formula(ws, self.plan.summary_row, 0)
         ws.conditional_format(4, 7, r - 1, 7, {"type": "cell", "criteria": "==", "value": f'"{bad}"',
                                                "format": fmt["cf_bad"]})
         ws.conditional_format(4, 7, r - 1, 7, {"type": "cell", "criteria": "==", "value": f'"{rounding}"',
@@ -384,22 +327,6 @@ class _Writer:
             ws.write_string(i + 1, 2, info.fund)
         ws.protect("")
         ws.hide()
-
-
-def _describe(eq: Equation, inst: Instance) -> str:
-    title = eq.relation.title
-    if eq.anchor is not None and eq.anchor.table in inst.code_tables and eq.anchor.row.startswith("#"):
-        ct = inst.code_tables[eq.anchor.table]
-        code = next((r.code for r in ct.rows if r.key == eq.anchor.row), None)
-        if code:
-            return f"{title}（科目 {code}）"
-    if eq.relation.each_col and eq.anchor is not None:
-        return f"{title}（{inst.spec.table(eq.anchor.table).column_title(eq.anchor.col)}）"
-    return title
-
-
-def _col(col: int) -> str:
-    return xl_rowcol_to_cell(0, col).rstrip("1")
 
 
 def _panel_field(table: Table, col: int) -> str:

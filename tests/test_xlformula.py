@@ -32,19 +32,19 @@ def test_negative_terms(render):
 
 def test_by_code_is_sumif_on_text_code(render):
     text = render.symbolic(ByCode("03", "total", code="201"), "01")
-    assert text == 'SUMIF(公开03表!$A$8:$A$87,"201",公开03表!$C$8:$C$87)'
+    assert text == 'SUMIF(公开03表!$A$8:$A$67,"201",公开03表!$C$8:$C$67)'
 
 
 def test_by_level_uses_hidden_level_column(render):
-    assert render.symbolic(ByLevel("05", "basic", 3), "05") == "SUMIF($G$8:$G$87,3,$D$8:$D$87)"
+    assert render.symbolic(ByLevel("05", "basic", 3), "05") == "SUMIF($G$8:$G$67,3,$D$8:$D$67)"
 
 
 def test_children_use_hidden_parent_column(render):
     text = render.symbolic(Children("05", "#2", "basic"), "05")
-    assert text == 'SUMIF($H$8:$H$87,$A9&"",$D$8:$D$87)'
+    assert text == 'SUMIF($H$8:$H$67,$A9&"",$D$8:$D$67)'
     assert (
         render.row_count([Ref(Cell("05", "#2", "basic")), Children("05", "#2", "basic")], "05")
-        == '1+COUNTIF($H$8:$H$87,$A9&"")'
+        == '1+COUNTIF($H$8:$H$67,$A9&"")'
     )
 
 

@@ -1,0 +1,173 @@
+"""Every formula of a workbook, with its place: what the generator writes and what the verifier expects.
+
+One function decides the formula text of every cell (amount cells, the per-row helpers and status of
+free-entry tables, the 校验 sheet), given an instance of the spec and where its cells sit.  The generator writes
+the plan; the verifier renders the plan for the rows it read back and compares it with the workbook's formulas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name
+
+from .layout import TableLayout
+from .model import Cell, Equation, Instance, support
+from .spec import SUM_ROW
+from .xlformula import Renderer, join_max
+
+CHECK_SHEET = "校验"
+DICT_SHEET = "字典"
+CHECK_FIRST_ROW = 4  # 0-based: title, summary, blank, header, then the lines
+UNKNOWN_NAME = "（字典未收录，请填写科目名称）"
+CHECK_HERE = "校验"  # not a table id: every reference from the 校验 sheet carries its sheet name
+
+
+@dataclass(frozen=True)
+class Planned:
+    sheet: str
+    row: int
+    col: int
+    text: str  # formula without the leading "="
+    style: str  # the generator's format key
+    cell: Cell | None = None  # the logical amount cell, for amount formulas
+    equation: Equation | None = None
+    editable: bool = False  # a default the user may type over (科目名称 lookup)
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    row: int
+    number: int
+    codes: str
+    description: str
+    hint: str
+    equation: Equation | None  # None: the per-row summary line of a free-entry table
+    table: str | None = None
+
+
+@dataclass
+class Plan:
+    formulas: dict[tuple[str, int, int], Planned] = field(default_factory=dict)
+    check_lines: list[CheckLine] = field(default_factory=list)
+    summary_row: int = 1
+
+    def add(self, item: Planned) -> None:
+        self.formulas[(item.sheet, item.row, item.col)] = item
+
+
+def make_plan(inst: Instance, layouts: dict[str, TableLayout], dictionary_size: int) -> Plan:
+    equations = inst.equations()
+    formulas = inst.formula_cells(equations)
+    render = Renderer(layouts)
+    plan = Plan()
+    spec = inst.spec
+    for cell, eq in formulas.items():
+        lay = layouts[cell.table]
+        if cell not in lay.cells:
+            continue
+        row, col = lay.cells[cell]
+        style = "total" if cell.row == SUM_ROW else "formula"
+        plan.add(Planned(lay.table.sheet, row, col, render.sum(eq.rhs, cell.table), style, cell, eq))
+    per_row: dict[tuple[str, str], list[Equation]] = {}
+    for eq in equations:
+        if eq.per_row is not None and eq.anchor is not None:
+            per_row.setdefault((eq.per_row, eq.anchor.row), []).append(eq)
+    dict_range = f"{quote_sheetname(DICT_SHEET)}!$A$2:$B${dictionary_size + 1}"
+    for table in spec.tables:
+        lay = layouts[table.id]
+        ct = inst.code_tables.get(table.id)
+        if ct is None:
+            continue
+        sheet = table.sheet
+        for row in ct.rows:
+            if row.code is not None:
+                continue
+            r = lay.code_rows[row.key]
+            code = f'$A{r + 1}&""'
+            plan.add(Planned(sheet, r, 1, f'IF({code}="","",IFERROR(VLOOKUP({code},{dict_range},2,FALSE),'
+                                          f'"{UNKNOWN_NAME}"))', "input_text", editable=True))
+            if lay.level_col is not None and lay.parent_col is not None:
+                plan.add(Planned(sheet, r, lay.level_col, f"LEN({code})", "text"))
+                plan.add(Planned(sheet, r, lay.parent_col, f'IF(LEN({code})>3,LEFT({code},LEN({code})-2),"")',
+                                 "text"))
+            if lay.status_col is not None:
+                text = row_status(per_row.get((table.id, row.key), []), code, render, formulas, inst, table.id)
+                plan.add(Planned(sheet, r, lay.status_col, text, "status"))
+    _check_sheet(plan, inst, layouts, equations, formulas, render)
+    return plan
+
+
+def status(eq: Equation, render: Renderer, formulas: dict[Cell, Equation], inst: Instance, here: str) -> str:
+    """0 相符 / 1 尾差 / 2 不符 for one equation, as formula text seen from sheet ``here``."""
+    left, right = render.sum(eq.lhs, here), render.sum(eq.rhs, here)
+    if eq.row_allowance:
+        return render.row_status_number(left, right, render.row_count([*eq.lhs, *eq.rhs], here), eq.kind)
+    atoms = support(eq.lhs, formulas, inst) + support(eq.rhs, formulas, inst)
+    return render.status_number(left, right, render.count_nonzero(atoms, here), eq.kind)
+
+
+def row_status(eqs: list[Equation], code: str, render: Renderer, formulas: dict[Cell, Equation], inst: Instance,
+               here: str) -> str:
+    """The worst status of a free-entry row: hierarchy for 类/款 rows, the other per-row checks for every code."""
+    hierarchy = [status(eq, render, formulas, inst, here) for eq in eqs if eq.relation.kind == "hierarchy"]
+    others = [status(eq, render, formulas, inst, here) for eq in eqs if eq.relation.kind != "hierarchy"]
+    parts = []
+    if hierarchy:
+        parts.append(f'IF(OR({code}="",LEN({code})=7),0,{join_max(hierarchy)})')
+    if others:
+        parts.append(f'IF({code}="",0,{join_max(others)})')
+    return join_max(parts) if parts else "0"
+
+
+def _check_sheet(plan: Plan, inst: Instance, layouts: dict[str, TableLayout], equations: list[Equation],
+                 formulas: dict[Cell, Equation], render: Renderer) -> None:
+    r = CHECK_FIRST_ROW
+    number = 1
+    for eq in equations:
+        if eq.mode != "check" or eq.per_row is not None:
+            continue
+        atoms = support(eq.lhs, formulas, inst) + support(eq.rhs, formulas, inst)
+        line = r + 1
+        plan.add(Planned(CHECK_SHEET, r, 3, render.sum(eq.lhs, CHECK_HERE), "formula", equation=eq))
+        plan.add(Planned(CHECK_SHEET, r, 4, render.sum(eq.rhs, CHECK_HERE), "formula", equation=eq))
+        plan.add(Planned(CHECK_SHEET, r, 5, f"ROUND(D{line}-E{line},2)", "formula"))
+        plan.add(Planned(CHECK_SHEET, r, 6, f"J{line}*0.005", "tolerance"))
+        plan.add(Planned(CHECK_SHEET, r, 9, render.count_nonzero(atoms, CHECK_HERE), "text"))
+        plan.add(Planned(CHECK_SHEET, r, 10, render.status_number(f"D{line}", f"E{line}", f"J{line}", eq.kind),
+                         "text", equation=eq))
+        plan.add(Planned(CHECK_SHEET, r, 7, render.status_text(f"K{line}"), "text"))
+        plan.check_lines.append(CheckLine(r, number, eq.relation.code, describe(eq, inst), eq.relation.hint, eq))
+        r += 1
+        number += 1
+    for table in inst.spec.tables:
+        lay = layouts[table.id]
+        if lay.status_col is None:
+            continue
+        codes = "、".join(sorted({eq.relation.code for eq in equations if eq.per_row == table.id}))
+        letter = xl_col_to_name(lay.status_col)
+        rng = f"{quote_sheetname(table.sheet)}!${letter}${lay.entry_first + 1}:${letter}${lay.entry_last + 1}"
+        plan.add(Planned(CHECK_SHEET, r, 10, f"MAX({rng})", "text"))
+        plan.add(Planned(CHECK_SHEET, r, 7, render.status_text(f"K{r + 1}"), "text"))
+        plan.check_lines.append(CheckLine(
+            r, number, codes, f"{table.label}逐行：类、款行 = 下级科目之和；财政拨款支出不超过公开03表"
+            "（不符的行见该表“校验”列）", "请按该表“校验”列标出的行，核对类、款金额与下级科目之和。", None, table.id))
+        r += 1
+        number += 1
+    last = r  # 1-based number of the last line
+    plan.add(Planned(CHECK_SHEET, plan.summary_row, 0,
+                     f'"不符 "&SUMPRODUCT((K{CHECK_FIRST_ROW + 1}:K{last}=2)*1)&" 项，尾差 "'
+                     f'&SUMPRODUCT((K{CHECK_FIRST_ROW + 1}:K{last}=1)*1)&" 项"', "summary"))
+
+
+def describe(eq: Equation, inst: Instance) -> str:
+    """The relation's title, with the code or column it was instantiated for."""
+    title = eq.relation.title
+    if eq.anchor is not None and eq.anchor.table in inst.code_tables and eq.anchor.row.startswith("#"):
+        ct = inst.code_tables[eq.anchor.table]
+        code = next((r.code for r in ct.rows if r.key == eq.anchor.row), None)
+        if code:
+            return f"{title}（科目 {code}）"
+    if eq.relation.each_col and eq.anchor is not None:
+        return f"{title}（{inst.spec.table(eq.anchor.table).column_title(eq.anchor.col)}）"
+    return title
