@@ -122,6 +122,84 @@ def new_command(year: int, dept: str, profile: str, codes_text: str | None, code
     click.echo(f"已生成：{path}（{spec.year} 年 {spec.profile} 格式，公开01表—公开09表）")
 
 
+@cli.command("verify", context_settings=CONTEXT, options_metavar="[选项]")
+@click.argument("paths", nargs=-1, required=True, metavar="文件或目录...")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（带版本号的结构，与库的报告对象一致）。")
+@click.option("--strict", is_flag=True, help="把警告也当作错误（影响退出码）。")
+@click.option("--annotate", type=click.Path(file_okay=False), metavar="输出目录",
+              help="把每个文件复制一份到该目录，问题单元格标色并加批注；原文件不动。")
+@click.option("--codes-file", type=click.Path(dir_okay=False), metavar="文件.csv",
+              help="补充或覆盖内置的功能分类科目字典。")
+@click.option("--notes/--no-notes", default=True, show_default=True, help="是否列出“尾差”等提示。")
+@click.option("--force", is_flag=True, help="标注目录中已有同名文件时覆盖。")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
+              help="同时校验的文件数，默认为 CPU 核数。")
+def verify_command(paths: tuple[str, ...], as_json: bool, strict: bool, annotate: str | None,
+                   codes_file: str | None, notes: bool, force: bool, jobs: int | None) -> None:
+    """校验回收的报表：重算全部公式，逐条核对表内、跨表关系，按单元格报告问题。
+
+    \b
+    年度和表样从工作簿读取；可以给多个文件或目录。退出码：0 没有错误，1 有文件存在错误，2 用法错误。
+    例：juesuan-xlsx verify 回收/ --annotate 标注/
+    """
+    from .batch import verify_many
+    from .report import to_json, to_text
+    from .verify import expand_paths
+
+    files = expand_paths(paths)
+    if not files:
+        raise UsageError("没有找到要校验的 .xlsx 文件")
+    extra = None
+    if codes_file:
+        try:
+            extra = load_user_codes(codes_file)
+        except (OSError, CodeError) as exc:
+            raise UsageError(f"读取科目文件失败：{exc}") from None
+    report = verify_many(files, strict=strict, extra_codes=extra, jobs=jobs, progress=not as_json and len(files) > 3)
+    if annotate:
+        from .annotate import annotate_all
+
+        try:
+            written = annotate_all(report, Path(annotate), overwrite=force)
+        except OutputExists as exc:
+            raise UsageError(str(exc)) from None
+        except OSError as exc:
+            raise UsageError(f"无法写入标注目录 {annotate}：{os_reason(exc)}") from None
+        if not as_json:
+            click.echo(f"已写出 {len(written)} 个标注文件到 {annotate}", err=True)
+    click.echo(to_json(report) if as_json else to_text(report, notes=notes))
+    if not report.valid:
+        raise SystemExit(1)
+
+
+@cli.command("rules", context_settings=CONTEXT, options_metavar="[选项]")
+@click.option("--year", type=int, default=2024, show_default=True, help="年度。")
+@click.option("--profile", default="central", show_default=True, help="表样格式。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
+def rules_command(year: int, profile: str, as_json: bool) -> None:
+    """列出全部校验规则：编码、级别、说明（与 verify 使用的是同一份目录）。"""
+    import json
+
+    from . import checks, preflight  # noqa: F401 - importing registers their checks
+    from .findings import catalogue
+
+    spec = _load_spec(year, profile)
+    for relation in spec.relations:
+        checks.relation_check(relation)
+    entries = sorted(catalogue().values(), key=lambda c: (_CATEGORY_ORDER.get(c.category, 9), c.code))
+    if as_json:
+        click.echo(json.dumps([{"code": c.code, "level": c.level.value, "category": c.category, "title": c.title,
+                                "description": c.description, "template": c.template} for c in entries],
+                              ensure_ascii=False, indent=2))
+        return
+    for c in entries:
+        click.echo(f"{c.code}\t{c.level.zh}\t{c.title}\t{c.description}")
+
+
+_CATEGORY_ORDER = {"preflight": 0, "reading": 1, "integrity": 2, "codes": 3, "relation": 4, "evaluation": 5,
+                   "internal": 6}
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status; usage errors become one Chinese line (status 2)."""
     install_chinese()
@@ -129,6 +207,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         cli.main(args=list(argv) if argv is not None else None, prog_name="juesuan-xlsx", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
+    except SystemExit as exc:
+        return int(exc.code or 0)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx is not None else "juesuan-xlsx"
         click.echo(f"错误：{translate_error(exc.format_message())}", err=True)

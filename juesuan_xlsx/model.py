@@ -88,6 +88,7 @@ class Equation:
     # total against n typed children allows (n + 1) × 0.005), so that the live formula stays one SUMIF/COUNTIF
     # per term; other checks count the non-zero figures behind each side.
     row_allowance: bool = False
+    code: str | None = None  # the 功能分类 code a per-code relation was instantiated for
 
     @property
     def target(self) -> Cell:
@@ -190,7 +191,7 @@ class Instance:
                     cell = Cell(table.id, row.key, col)
                     yield Equation(rel, (Ref(cell),), (Children(table.id, row.key, col),), "check", "eq", cell,
                                    per_row=table.id, row_allowance=True)
-            elif len(row.code) < 7:
+            elif len(row.code) != 7:  # 类/款 (a malformed code is treated as the workbook's formulas do)
                 kids = ct.children(row.code)
                 for col in columns:
                     cell = Cell(table.id, row.key, col)
@@ -235,7 +236,8 @@ class Instance:
                 raise SpecError(f"relation {rel.code}: formula target did not resolve to one cell")
             kind: Literal["eq", "le", "ge"] = rel.kind  # type: ignore[assignment]
             yield Equation(rel, lhs, rhs, rel.mode, kind, anchor, per_row,
-                           row_allowance=typed_rows and rel.mode == "check")
+                           row_allowance=typed_rows and rel.mode == "check",
+                           code=code_row.code if code_row is not None else None)
 
     def _terms(self, addr: Address, origin: str | None, code_row: CodeRow | None) -> Iterator[Term]:
         table = self.spec.table(addr.table)

@@ -15,9 +15,10 @@ from typing import Any
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .generate import DEPT_PROPERTY, MARKER_PROPERTY, MODE_PROPERTY
+from .generate import CHECK_CODENAME, DEPT_PROPERTY, DICT_CODENAME, MARKER_PROPERTY, MODE_PROPERTY
 from .layout import TableLayout, layout_all
 from .model import Cell, CodeRow, CodeTable, Instance
+from .plan import CHECK_SHEET, DICT_SHEET
 from .spec import SUM_ROW, Spec, SpecError, load_spec
 
 MARGIN = 30  # extra rows scanned below a table's expected end (inserted rows)
@@ -61,6 +62,24 @@ class ReadResult:
     cells: dict[Cell, RawCell]
     entries: dict[str, list[CodeEntry]]  # code tables: every scanned row with a code or an amount
     sum_rows: dict[str, int]
+    layouts: dict[str, TableLayout] = field(default_factory=dict)  # where the cells actually are
+    check_sheet: str | None = None  # title of the 校验 sheet
+    dictionary_sheet: dict[str, str] = field(default_factory=dict)  # the workbook's own 字典 (code → name)
+    dictionary_size: int = 0
+    wb: Any = None  # the openpyxl workbooks (formulas, cached values), for cells outside the model
+    cached_wb: Any = None
+
+    def raw_value(self, title: str | None, row: int, col: int) -> Any:
+        """What a cell holds (formula text with "=", or the typed value); 0-based row and column."""
+        if title is None or title not in self.wb.sheetnames:
+            return None
+        return self.wb[title].cell(row + 1, col + 1).value
+
+    def cached_value(self, title: str, address: str) -> Any:
+        if title not in self.cached_wb.sheetnames:
+            return None
+        return self.cached_wb[title][address].value
+    blocks: dict[str, tuple[int, int]] = field(default_factory=dict)  # code tables: entry rows the totals cover
     # structural problems met while reading: (finding code, sheet, cell or None, message args)
     problems: list[tuple[str, str, str | None, dict[str, Any]]] = field(default_factory=list)
 
@@ -113,10 +132,21 @@ def read_workbook(path: str | Path) -> ReadResult:
     sheets = find_sheets(wb, spec)
     reference = layout_all(Instance.free(spec))  # expected positions (header, first data row)
     result = ReadResult(path, spec, mode, dept, Instance(spec), {t: ws.title for t, ws in sheets.items()}, {}, {}, {})
+    result.wb, result.cached_wb = wb, cached_wb
+    by_codename = {ws.sheet_properties.codeName: ws for ws in wb.worksheets}
+    check = by_codename.get(CHECK_CODENAME) or (wb[CHECK_SHEET] if CHECK_SHEET in wb.sheetnames else None)
+    result.check_sheet = check.title if check is not None else None
+    words = by_codename.get(DICT_CODENAME) or (wb[DICT_SHEET] if DICT_SHEET in wb.sheetnames else None)
+    if words is not None:
+        for code, name, *_ in words.iter_rows(min_row=2, max_row=20001, max_col=2, values_only=True):
+            if code is None:
+                break
+            result.dictionary_sheet[excel_text(code)] = str(name or "")
+        result.dictionary_size = len(result.dictionary_sheet)
     for table in spec.tables:
         ws = sheets.get(table.id)
         if ws is None:
-            result.problems.append(("R-缺少表", table.sheet, None, {"table": table.label}))
+            result.problems.append(("R-缺少表", table.sheet, None, {"label": table.label}))
             if table.kind == "codes":
                 result.inst.code_tables[table.id] = CodeTable([], parents_typed=mode == "free")
             continue
@@ -158,16 +188,27 @@ def _read_grid(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: TableL
                 result.problems.append(("R-找不到行", ws.title, None, {"label": text}))
         offset = found - row
         actual[key] = found
+    actual_layout = TableLayout(lay.table, lay.data_row, lay.end_row)
     for cell, (row, col) in lay.cells.items():
-        result.cells[cell] = _raw(ws, cached, actual.get(cell.row, row), col)
+        r = actual.get(cell.row, row)
+        result.cells[cell] = _raw(ws, cached, r, col)
+        actual_layout.cells[cell] = (r, col)
+    result.layouts[lay.table.id] = actual_layout
+
+
+def excel_text(value: Any) -> str:
+    """A cell as Excel's ``A1&""`` sees it: 201 and 201.0 → "201", blank → ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
 
 
 def _code_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return norm(value)
+    return norm(excel_text(value))
 
 
 def _read_codes(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: TableLayout, free: bool) -> None:
@@ -202,13 +243,51 @@ def _read_codes(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: Table
                 break
             continue
         blank_run = 0
-        key = f"#{len(entries) + 1}"
-        entries.append(CodeEntry(key, code_value, _raw(ws, cached, r, 1).value or cached.cell(r + 1, 2).value, r))
+        # rows are keyed by their offset below the 合计 row, the same keys the template's plan uses
+        key = f"#{r - sum_row}"
+        name_raw = _raw(ws, cached, r, 1)
+        entries.append(CodeEntry(key, code_value, name_raw.value if name_raw.formula is None else name_raw.cached,
+                                 r))
         code = _code_text(code_value)
-        rows.append(CodeRow(key, code or None, norm(cached.cell(r + 1, 2).value)))
+        rows.append(CodeRow(key, code or None, norm(entries[-1].name)))
         for j, column in enumerate(table.columns):
             result.cells[Cell(table.id, key, column.key)] = _raw(ws, cached, r, 2 + j)
     result.entries[table.id] = entries
-    # rows whose code is blank or malformed take part in no relation; the verifier reports them
-    usable = [r for r in rows if r.code is not None and re.fullmatch(r"\d{3}(\d{2}){0,2}", r.code)]
+    first, last = _block(result, ws, table, sum_row, entries, free, lay)
+    result.blocks[table.id] = (first, last)
+    actual_layout = TableLayout(table, sum_row, last + 1)
+    for j, column in enumerate(table.columns):
+        actual_layout.cells[Cell(table.id, SUM_ROW, column.key)] = (sum_row, 2 + j)
+    for r in range(first, last + 1):
+        key = f"#{r - sum_row}"
+        actual_layout.code_rows[key] = r
+        for j, column in enumerate(table.columns):
+            actual_layout.cells[Cell(table.id, key, column.key)] = (r, 2 + j)
+    actual_layout.status_col, actual_layout.level_col, actual_layout.parent_col = (
+        lay.status_col, lay.level_col, lay.parent_col) if free else (None, None, None)
+    result.layouts[table.id] = actual_layout
+    # rows without a code, or outside the totals, take part in no relation (as in the workbook's own
+    # formulas); the verifier reports them
+    inside = {e.key for e in entries if first <= e.row <= last}
+    usable = [r for r in rows if r.key in inside and r.code is not None]
     result.inst.code_tables[table.id] = CodeTable(usable, parents_typed=free)
+
+
+_RANGE = re.compile(r"\$?[A-Z]{1,3}\$?(\d+):\$?[A-Z]{1,3}\$?(\d+)")
+
+
+def _block(result: ReadResult, ws: Worksheet, table: Any, sum_row: int, entries: list[CodeEntry], free: bool,
+           lay: TableLayout) -> tuple[int, int]:
+    """The entry rows the workbook's own totals cover (0-based, inclusive).
+
+    A free-entry template sums its block with SUMIF over a fixed range, which grows when rows are inserted
+    inside it; the range in the 合计 row's first formula is the block.  A --codes template covers its rows.
+    """
+    if free:
+        raw = result.cells.get(Cell(table.id, SUM_ROW, table.columns[0].key))
+        match = _RANGE.search(raw.formula or "") if raw is not None else None
+        if match:
+            return int(match[1]) - 1, int(match[2]) - 1
+        return sum_row + 1, sum_row + (lay.entry_last - lay.entry_first + 1)
+    last = max((e.row for e in entries), default=sum_row)
+    return sum_row + 1, max(last, sum_row + 1)

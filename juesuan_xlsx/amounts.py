@@ -1,0 +1,67 @@
+"""What a typed amount cell holds, as Excel sees it and as the accountant meant it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+@dataclass(frozen=True)
+class Amount:
+    """``value`` is what a SUM sees (text counts 0); ``meant`` is the number the text spells, if any."""
+
+    value: Decimal
+    kind: str  # blank | number | text-number | full-width | grouped | text | bool
+    meant: Decimal | None = None
+
+    @property
+    def problem(self) -> bool:
+        return self.kind not in ("blank", "number")
+
+
+def parse_amount(raw: Any) -> Amount:
+    if raw is None:
+        return Amount(Decimal(0), "blank")
+    if isinstance(raw, bool):
+        return Amount(Decimal(0), "bool")
+    if isinstance(raw, int | float):
+        # repr gives the shortest text that round-trips: 203.08 stays 203.08, not 203.0800000000000125…
+        return Amount(Decimal(repr(float(raw))) if isinstance(raw, float) else Decimal(raw), "number")
+    text = str(raw).strip()
+    if not text:
+        return Amount(Decimal(0), "blank")
+    plain = text.translate(_FULL_WIDTH).replace(" ", "").replace("\u3000", "")
+    kind = "full-width" if plain != text.replace(" ", "").replace("\u3000", "") else "text-number"
+    if _GROUPED.fullmatch(plain):
+        plain, kind = plain.replace(",", ""), "grouped"
+    if _NUMBER.fullmatch(plain):
+        try:
+            return Amount(Decimal(0), kind, Decimal(plain))
+        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+            pass
+    return Amount(Decimal(0), "text")
+
+
+KIND_TEXT = {
+    "text-number": "是以文本形式保存的数字",
+    "full-width": "使用了全角数字",
+    "grouped": "是带千分位逗号的文字",
+}
+
+
+def decimals(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def fmt(value: Decimal | float | int) -> str:
+    """An amount as the report shows it: two decimals, more only when the figure has them."""
+    d = value if isinstance(value, Decimal) else Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    places = max(2, decimals(d))
+    return f"{d:,.{places}f}"

@@ -1,0 +1,135 @@
+"""The verifier's own checks (reading, integrity, codes, evaluation, internal); preflight.py has the file checks
+and every relation of the spec is a check of its own (see :func:`relation_check`)."""
+
+from __future__ import annotations
+
+from .findings import Check, Level, define_check
+from .spec import Relation
+
+E, W, N = Level.ERROR, Level.WARNING, Level.NOTE
+
+# -- reading ------------------------------------------------------------------------------------------------
+NOT_OURS = define_check(
+    "R-非本工具模板", E, "不是本工具的模板",
+    "{detail}。这不是 juesuan-xlsx 生成的部门决算模板，无法按表样校验。请用 juesuan-xlsx new 生成的模板填写后重新报送。",
+    "工作簿中没有模板标记（自定义文档属性 juesuan-xlsx），也就不知道年度和表样。", "reading")
+READ_FAILED = define_check(
+    "R-读取失败", E, "无法读取工作簿",
+    "无法读取工作簿：{detail}。请在 Excel/WPS 中打开并另存为 .xlsx 后重新报送。",
+    "文件通过了预检，但 openpyxl 读取时出错（内部结构不符合规范）。", "reading")
+MISSING_TABLE = define_check(
+    "R-缺少表", E, "缺少表",
+    "找不到{label}（按工作表代码名、“{label}”标签和工作表名都没有找到）。请不要删除工作表或修改表头的“{label}”标签。",
+    "九张表都必须在工作簿中；改名、调整顺序没有关系。", "reading")
+MISSING_ROW = define_check(
+    "R-找不到行", E, "找不到行",
+    "{sheet} 中找不到“{label}”这一行。请不要修改或删除表中的项目名称和科目编码。",
+    "固定行按项目名称（或经济分类编码）查找；插入行没有关系，删除或改名会导致无法校验。", "reading")
+MISSING_SUM_ROW = define_check(
+    "R-缺少合计行", E, "缺少合计行",
+    "{sheet} 中找不到“合计”行。请不要删除或修改合计行。", "功能分类表的第一行数据必须是“合计”。", "reading")
+
+# -- integrity of the workbook ----------------------------------------------------------------------------------
+OVERWRITTEN = define_check(
+    "I-公式被改写", E, "公式被改写成数值",
+    "{where} 应为公式 ={expected}，现在是手工输入的 {value}。请恢复公式（可从新生成的模板中复制该单元格），只在浅黄色单元格中填写。",
+    "合计、小计和跨表引用由公式计算；直接输入数字会使它不再随明细变化。", "integrity")
+FORMULA_CHANGED = define_check(
+    "I-公式被修改", E, "公式被修改",
+    "{where} 的公式是 ={actual}，应为 ={expected}。请恢复原公式（可从新生成的模板中复制该单元格）。",
+    "公式与模板不一致：范围被改动、引用了别的单元格，或行被删除。", "integrity")
+FORMULA_MISSING = define_check(
+    "I-缺少公式", E, "缺少公式",
+    "{where} 应有公式 ={expected}，现在是空白。如果这是新插入的行，请复制相邻的空白行后用“插入复制的单元格”插入，使新行带有公式。",
+    "公式单元格被清空，或插入的新行没有复制公式。", "integrity")
+FORBIDDEN = define_check(
+    "I-不允许的公式", E, "不允许的公式",
+    "{where} 的公式 ={formula} {detail}，为安全起见没有计算。请删除该公式，改为直接填写数值或恢复模板公式。",
+    "只计算模板使用的少数函数和本工作簿内的引用；外部链接、INDIRECT、WEBSERVICE、DDE 等一律不计算。", "integrity")
+CIRCULAR = define_check(
+    "I-循环引用", E, "循环引用",
+    "{where} 处于循环引用中（公式直接或间接引用了自己）。请恢复模板公式。", "循环引用的单元格无法计算。", "integrity")
+ERROR_VALUE = define_check(
+    "I-错误值", E, "公式结果为错误值",
+    "{where} 的公式 ={formula} 计算结果为 {error}。请检查它引用的单元格。", "公式得出 #VALUE!、#REF! 等错误值。", "integrity")
+NOT_COVERED = define_check(
+    "I-金额未被合计", E, "金额不在任何合计范围内",
+    "{where} 有内容（{value}），但这一行不在合计公式的范围内（可能是在表格末尾之后加的行）。请把它移到表格范围内的空白行，"
+    "或在表格中间插入行后填写。",
+    "表格之外的金额不会进入任何合计，公开表会漏掉它。", "integrity")
+TEXT_NUMBER = define_check(
+    "I-文本数字", E, "以文本保存的数字",
+    "{where} 的金额“{value}”{detail}，Excel 的合计会忽略它。请改为数值（单元格格式设为数值，重新输入 {number}）。",
+    "以文本保存的数字、全角数字、带千分位逗号的文字都不参加求和。", "integrity")
+NOT_A_NUMBER = define_check(
+    "I-非数字", E, "金额不是数字",
+    "{where} 的金额填写为“{value}”，不是数字。没有金额请留空（空白按 0 计），不要填写“—”“无”等文字。",
+    "金额单元格只能是数字或空白。", "integrity")
+DECIMALS = define_check(
+    "I-小数位过多", E, "小数位超过两位",
+    "{where} 的金额 {value} 超过两位小数。金额单位为万元，保留两位小数：请填写 {rounded}（或核对单位是否误用了元）。",
+    "公开表以万元保留两位小数；多出的小数位会在公开时被四舍五入，使合计对不上。", "integrity")
+NEGATIVE = define_check(
+    "I-负数", E, "金额为负数",
+    "{where} 的金额为负数 {value}。该项目不应为负，请核对。", "决算公开表中的收入、支出、结转结余金额不应为负数。", "integrity")
+
+# -- codes ------------------------------------------------------------------------------------------------------
+CODE_FORMAT = define_check(
+    "C-编码格式", E, "科目编码格式不对",
+    "{where} 的科目编码“{code}”格式不对：应为 3 位（类）、5 位（款）或 7 位（项）数字。", "编码有空格、少位或多位时无法参加汇总。", "codes")
+CODE_UNKNOWN = define_check(
+    "C-未收录科目", W, "科目不在字典中",
+    "{where} 的科目 {code}“{name}”不在内置的 {year} 年功能分类字典中。内置字典不完整，若确认编码无误可忽略，"
+    "或用 --codes-file 补充字典。", "内置字典只收录了公开文件中见过的科目。", "codes")
+CODE_NAME = define_check(
+    "C-科目名称不符", E, "科目名称与编码不符",
+    "{where} 的科目 {code} 名称为“{name}”，{year} 年功能分类中应为“{expected}”。请核对编码和名称。",
+    "编码与名称不一致，通常是编码填错了行。", "codes")
+FUND_CODE_IN_05 = define_check(
+    "C-基金科目", E, "政府性基金科目出现在一般公共预算表",
+    "{where} 的科目 {code}“{name}”属于政府性基金预算，不应出现在{label}。请移到公开07表。",
+    "公开05表只反映一般公共预算财政拨款。", "codes")
+DUPLICATE_CODE = define_check(
+    "C-重复科目", E, "科目重复",
+    "{where} 的科目 {code} 在{label}中出现了 {count} 次。同一科目只填一行。", "重复的科目会被重复汇总。", "codes")
+MISSING_PARENT = define_check(
+    "C-缺少上级科目", E, "缺少上级科目行",
+    "{where} 的科目 {code} 没有上级科目“{parent}”行。合计只汇总类级行，请补填它的类、款行。",
+    "功能分类表按类、款、项三级填写，合计等于各类之和。", "codes")
+AMOUNT_WITHOUT_CODE = define_check(
+    "C-金额无科目", E, "有金额但没有科目编码",
+    "{where} 这一行有金额但没有科目编码。请填写科目编码，或删除金额。", "没有编码的行不参加任何汇总。", "codes")
+
+# -- evaluation ---------------------------------------------------------------------------------------------------
+STALE = define_check(
+    "E-缓存值过期", W, "保存的计算结果过期",
+    "{count} 个公式单元格保存的结果与重新计算的不同（如 {examples}）。文件保存时没有重新计算，"
+    "打开文件的人可能看到旧数字：请在 Excel/WPS 中按 Ctrl+Alt+F9 全部重算后保存。",
+    "本工具从不相信保存的结果，校验以重新计算为准。", "evaluation")
+NO_CACHE = define_check(
+    "E-无计算结果", W, "文件没有保存计算结果",
+    "文件中的 {count} 个公式都没有保存计算结果（可能被不计算公式的程序另存过）。请在 Excel/WPS 中打开、重算并保存后再报送。",
+    "没有计算结果的文件在部分软件中会显示为 0。", "evaluation")
+NOT_EVALUATED = define_check(
+    "E-未计算", W, "公式未计算",
+    "工作簿中有不允许的公式，为安全起见没有计算任何公式；表间关系仍按输入的数字独立核对。", "见 I-不允许的公式。", "evaluation")
+
+# -- internal --------------------------------------------------------------------------------------------------------
+DISAGREE = define_check(
+    "X-内部不一致", E, "两种独立计算不一致（内部错误）",
+    "内部错误：{where} 用公式计算得 {formula_value}，用规则引擎计算得 {engine_value}。这不是填报的问题，"
+    "请把该文件发给 juesuan-xlsx 开发者。",
+    "工作簿公式（formulas 计算）与规格关系（Decimal 计算）必须一致；不一致说明本工具有缺陷。", "internal")
+INTERNAL = define_check(
+    "X-内部错误", E, "内部错误",
+    "校验时发生内部错误（{error}）。这不一定是文件的问题；请把该文件和本提示发给 juesuan-xlsx 开发者。",
+    "未预料的异常；其他文件照常校验。", "internal")
+
+ROUNDING_NOTE = "尾差"
+
+
+def relation_check(relation: Relation) -> Check:
+    """Every relation of the spec is a check: its code, level and title come from the spec."""
+    template = ("{title}：{left_label} {left}，{right_label} {right}，差额 {diff}，允许尾差 ±{allowed}。{hint}")
+    return define_check(relation.code, relation.level, relation.title, template,
+                        f"{relation.title}（{'公式' if relation.mode == 'formula' else '校验'}关系）", "relation")
