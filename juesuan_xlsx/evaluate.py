@@ -100,9 +100,12 @@ CIRCULAR_ERROR: Final = "#CIRC!"
 #: Error string for a formula cell the engine produced no value for (a bug, never expected).
 NOT_COMPUTED_ERROR: Final = "#NOT-COMPUTED!"
 
-# Default budgets that keep evaluation bounded in time (the 9-table workbook has a few thousand formulas).
-DEFAULT_MAX_FORMULAS: Final = 20_000
+# Budgets that keep evaluation bounded in time.  formulas compiles each formula in about 2-3 ms and every
+# position of each sheet's used rectangle, blank or not, in about 30 µs: a stray entry at row 1,048,576 would
+# cost a quarter of an hour.  The generated nine tables hold about a thousand formulas in ~15,000 positions.
+DEFAULT_MAX_FORMULAS: Final = 10_000
 DEFAULT_MAX_RANGE_CELLS: Final = 1_000_000
+DEFAULT_MAX_SHEET_CELLS: Final = 200_000
 
 _EXCEL_MAX_ROW: Final = 1_048_576
 _EXCEL_MAX_COL: Final = 16_384
@@ -170,9 +173,14 @@ def _approx_sub(a: float, b: float) -> float:
 def _excel_sum(values: Iterable[float]) -> float:
     """Sum like LibreOffice's compensated SUM: exact, and 0 when positives and negatives cancel."""
     items = [float(v) for v in values]
-    total = math.fsum(items)
-    positive = math.fsum(v for v in items if v > 0.0)
-    negative = math.fsum(v for v in items if v < 0.0)
+    try:
+        total = math.fsum(items)
+        positive = math.fsum(v for v in items if v > 0.0)
+        negative = math.fsum(v for v in items if v < 0.0)
+    except OverflowError:
+        raise FoundError(err=_ErrorOperand.errors["#NUM!"]) from None
+    if not math.isfinite(total):
+        raise FoundError(err=_ErrorOperand.errors["#NUM!"])
     if positive and negative and _approx_equal(positive, -negative):
         return 0.0
     return total + 0.0  # + 0.0 turns -0.0 into 0.0, which Excel never shows
@@ -615,7 +623,10 @@ def _checked_vlookup(original: Callable[..., Any]) -> Callable[..., Any]:
     """VLOOKUP with Excel's check of col_index_num: below 1 is #VALUE! (formulas returned the key column)."""
 
     def vlookup(lookup: object, table: object, column: object, *rest: object) -> Any:
-        value = _scalar_of(column.value if isinstance(column, Ranges) else column)
+        try:
+            value = _scalar_of(column.value if isinstance(column, Ranges) else column)
+        except RangeValueError:
+            return original(lookup, table, column, *rest)  # formulas' own handling of an unloaded range
         if not isinstance(value, XlError):
             try:
                 index = int(_to_number(value))
@@ -1021,8 +1032,10 @@ class WorkbookScan:
 class Evaluation:
     """Result of :func:`evaluate_workbook`; every key is (sheet as in the workbook, "C9").
 
-    When ``evaluated`` is True every formula cell is in exactly one of ``values`` and ``errors``.  When it is
-    False nothing was computed and ``skipped``/``skipped_names`` say why.
+    When ``evaluated`` is True every formula cell is in exactly one of ``values`` (float, str or bool) and
+    ``errors`` ("#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", :data:`CIRCULAR_ERROR`).  A formula
+    showing a blank cell (=C12) holds 0.0, as in Excel.  When ``evaluated`` is False nothing was computed and
+    ``skipped``/``skipped_names`` say why, for every offending formula cell and defined name.
     """
 
     values: dict[CellKey, object]
@@ -1070,13 +1083,13 @@ def scan_workbook(
     *,
     max_formulas: int = DEFAULT_MAX_FORMULAS,
     max_range_cells: int = DEFAULT_MAX_RANGE_CELLS,
+    max_sheet_cells: int = DEFAULT_MAX_SHEET_CELLS,
 ) -> WorkbookScan:
     """Scan every formula and global defined name of a workbook with openpyxl; nothing is evaluated."""
     with _quiet_openpyxl():
         book = openpyxl.load_workbook(os.fspath(path), data_only=False, keep_links=False)
     try:
         sheets = tuple(book.sheetnames)
-        upper_sheets = {s.upper(): s for s in sheets}
         names: dict[str, FormulaScan] = {}
         name_problems: dict[str, tuple[ScanProblem, ...]] = {}
         for defined in book.defined_names.values():
@@ -1092,22 +1105,25 @@ def scan_workbook(
         dimensions: dict[str, tuple[int, int]] = {}
         for ws in book.worksheets:
             dimensions[ws.title] = (ws.max_row, ws.max_column)
-            for row in ws.iter_rows():
-                for cell in row:
-                    if cell.data_type != "f":
-                        continue
-                    text, special = _formula_text(cell.value)
-                    key = (ws.title, cell.coordinate)
-                    texts[key] = text or ""
-                    scan = scan_formula(text or "=")
-                    scans[key] = scan
-                    found = list(scan.problems) + ([special] if special else [])
-                    found += _name_problems(scan, names)
-                    if found:
-                        problems[key] = tuple(found)
+            # The stored cells only: iter_rows() would visit every position of the used rectangle.
+            for (_row, _col), cell in sorted(ws._cells.items()):
+                if cell.data_type != "f":
+                    continue
+                text, special = _formula_text(cell.value)
+                key = (ws.title, cell.coordinate)
+                texts[key] = text or ""
+                scan = scan_formula(text or "=")
+                scans[key] = scan
+                found = list(scan.problems) + ([special] if special else [])
+                found += _name_problems(scan, names)
+                if found:
+                    problems[key] = tuple(found)
     finally:
         book.close()
-    _budget_problems(texts, scans, dimensions, upper_sheets, problems, max_formulas, max_range_cells)
+    too_large = _budget_problem(scans, dimensions, max_formulas, max_range_cells, max_sheet_cells)
+    if too_large is not None:
+        for key in texts:
+            problems[key] = (*problems.get(key, ()), too_large)
     return WorkbookScan(sheets, texts, scans, names, problems, name_problems)
 
 
@@ -1116,40 +1132,39 @@ def _name_problems(scan: FormulaScan, names: Mapping[str, FormulaScan]) -> list[
     return [ScanProblem(ScanIssue.UNDEFINED_NAME, n) for n in sorted(scan.names) if n not in names]
 
 
-def _budget_problems(
-    texts: Mapping[CellKey, str],
+def _budget_problem(
     scans: Mapping[CellKey, FormulaScan],
     dimensions: Mapping[str, tuple[int, int]],
-    upper_sheets: Mapping[str, str],
-    problems: dict[CellKey, tuple[ScanProblem, ...]],
     max_formulas: int,
     max_range_cells: int,
-) -> None:
+    max_sheet_cells: int,
+) -> ScanProblem | None:
     """Refuse workbooks whose size would make evaluation slow (bounded time for files from many hands)."""
-    if len(texts) > max_formulas:
-        detail = f"{len(texts)} formulas > {max_formulas}"
-        for key in texts:
-            problems[key] = (*problems.get(key, ()), ScanProblem(ScanIssue.TOO_LARGE, detail))
-        return
+    if len(scans) > max_formulas:
+        return ScanProblem(ScanIssue.TOO_LARGE, f"{len(scans)} formulas > {max_formulas}")
+    positions = sum(rows * cols for rows, cols in dimensions.values())
+    if positions > max_sheet_cells:
+        return ScanProblem(ScanIssue.TOO_LARGE, f"sheets span {positions} cells > {max_sheet_cells}")
+    upper_sheets = {sheet.upper(): sheet for sheet in dimensions}
     areas: set[tuple[str, int, int, int, int]] = set()
     for (sheet, _cell), scan in scans.items():
         for ref in scan.references:
             target = upper_sheets.get(ref.sheet.upper(), ref.sheet) if ref.sheet else sheet
             max_row, max_col = dimensions.get(target, (0, 0))
             # formulas clips whole rows/columns to the sheet's used area, so count what it will really load.
-            clipped = (
-                target,
-                ref.min_row,
-                ref.min_col,
-                min(ref.max_row, max(max_row, ref.min_row)),
-                min(ref.max_col, max(max_col, ref.min_col)),
+            areas.add(
+                (
+                    target,
+                    ref.min_row,
+                    ref.min_col,
+                    min(ref.max_row, max(max_row, ref.min_row)),
+                    min(ref.max_col, max(max_col, ref.min_col)),
+                )
             )
-            areas.add(clipped)
-    total = sum((r2 - r1 + 1) * (c2 - c1 + 1) for _s, r1, c1, r2, c2 in areas)
+    total = sum((r2 - r1 + 1) * (c2 - c1 + 1) for _sheet, r1, c1, r2, c2 in areas)
     if total > max_range_cells:
-        detail = f"{total} referenced cells > {max_range_cells}"
-        for key in texts:
-            problems[key] = (*problems.get(key, ()), ScanProblem(ScanIssue.TOO_LARGE, detail))
+        return ScanProblem(ScanIssue.TOO_LARGE, f"{total} referenced cells > {max_range_cells}")
+    return None
 
 
 def _find_cycles(survey: WorkbookScan) -> set[CellKey]:
@@ -1304,6 +1319,7 @@ def evaluate_workbook(
     inputs: Mapping[CellKey, object] | None = None,
     max_formulas: int = DEFAULT_MAX_FORMULAS,
     max_range_cells: int = DEFAULT_MAX_RANGE_CELLS,
+    max_sheet_cells: int = DEFAULT_MAX_SHEET_CELLS,
 ) -> Evaluation:
     """Compute every formula cell of the workbook at ``path`` the way Excel does.
 
@@ -1316,22 +1332,23 @@ def evaluate_workbook(
     have :data:`CIRCULAR_ERROR` in ``errors``, as does every cell computed from them (IFERROR catches it).
     """
     install_corrections()
-    source = os.fspath(path)
-    survey = scan_workbook(source, max_formulas=max_formulas, max_range_cells=max_range_cells)
-    result = Evaluation(values={}, errors={}, circular=set(), formulas=dict(survey.formulas))
-    if not survey.allowed:
-        result.evaluated = False
-        result.skipped = dict(survey.problems)
-        result.skipped_names = dict(survey.name_problems)
-        return result
-    if not survey.formulas:
-        return result
-    result.circular = _find_cycles(survey)
     with tempfile.TemporaryDirectory(prefix="juesuan-eval-") as tmp:
-        # A private copy with a fixed name: node ids become predictable and formulas resolves nothing relative
-        # to the user's folder.
+        # Scan and evaluate one private copy: the bytes checked are the bytes run, node ids become predictable
+        # (fixed book name) and formulas resolves nothing relative to the user's folder.
         local = os.path.join(tmp, _BOOK_NAME)
-        shutil.copyfile(source, local)
+        shutil.copyfile(os.fspath(path), local)
+        survey = scan_workbook(
+            local, max_formulas=max_formulas, max_range_cells=max_range_cells, max_sheet_cells=max_sheet_cells
+        )
+        result = Evaluation(values={}, errors={}, circular=set(), formulas=dict(survey.formulas))
+        if not survey.allowed:
+            result.evaluated = False
+            result.skipped = dict(survey.problems)
+            result.skipped_names = dict(survey.name_problems)
+            return result
+        if not survey.formulas:
+            return result
+        result.circular = _find_cycles(survey)
         with _quiet_openpyxl(), np.errstate(all="ignore"):
             model = formulas.ExcelModel().loads(local).finish()
             nodes = _node_index(model)

@@ -326,8 +326,8 @@ class _Verifier:
         if not evaluation.evaluated:
             for (sheet, address), problems in sorted(evaluation.skipped.items()):
                 detail = "；".join(_scan_text(p.code.value, p.detail) for p in problems)
-                self.add(checks.FORBIDDEN, (sheet, address), formula=evaluation.formulas.get((sheet, address), "").lstrip("="),
-                         detail=detail)
+                formula = evaluation.formulas.get((sheet, address), "").lstrip("=")
+                self.add(checks.FORBIDDEN, (sheet, address), formula=formula, detail=detail)
             self.add(checks.NOT_EVALUATED)
             return
         for key in sorted(evaluation.circular):
