@@ -1,0 +1,83 @@
+"""The Decimal rule engine: the Calculations 1.1 rounding rule, as properties and as edge cases."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from juesuan_xlsx.engine import Figure, Status, judge, to_cents
+from juesuan_xlsx.findings import Level
+from juesuan_xlsx.model import Cell, Equation, Ref
+from juesuan_xlsx.spec import Relation
+
+REL = Relation("T-test", "测试", Level.ERROR, "check", "eq")
+
+
+def _eq(kind: str = "eq") -> Equation:
+    return Equation(REL, (Ref(Cell("x", "a", "v")),), (Ref(Cell("x", "b", "v")),), "check", kind)  # type: ignore[arg-type]
+
+
+def wan(yuan: int) -> Decimal:
+    """元 → 万元 rounded half-up to two decimals, as the source systems print it."""
+    return (Decimal(yuan) / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def typed_sum(values: list[Decimal]) -> Figure:
+    return Figure(sum(values, Decimal(0)), sum(1 for v in values if v != 0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=5_000_000_000), min_size=1, max_size=40))
+def test_independently_rounded_figures_are_never_flagged(yuan):
+    total = wan(sum(yuan))
+    parts = [wan(y) for y in yuan]
+    outcome = judge(_eq(), Figure.typed(total), typed_sum(parts))
+    assert outcome.status != Status.MISMATCH
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=5_000_000_000), min_size=1, max_size=40),
+       st.integers(min_value=1, max_value=1000), st.sampled_from([1, -1]))
+def test_a_total_moved_beyond_the_allowance_is_always_flagged(yuan, extra_cents, sign):
+    parts = [wan(y) for y in yuan]
+    right = typed_sum(parts)
+    k = 1 + right.k
+    # the largest difference the rounding can explain is k half-cents; move one cent further than that
+    moved = right.value + sign * (Decimal(k // 2 + extra_cents) / 100)
+    outcome = judge(_eq(), Figure.typed(moved), right)
+    assert outcome.status == Status.MISMATCH
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "k_right", "kind", "status"),
+    [
+        ("175.11", "175.12", 9, "eq", Status.ROUNDING),  # the seed's 301 against its nine 款
+        ("235.81", "235.80", 0, "eq", Status.MISMATCH),  # a typed total against an exact zero-k figure
+        ("235.81", "235.81", 3, "eq", Status.OK),
+        ("0.01", "0", 0, "eq", Status.MISMATCH),  # 0.01 typed against blank children: intervals disjoint
+        ("0.01", "0", 1, "eq", Status.ROUNDING),
+        ("10.00", "10.02", 3, "le", Status.OK),  # le: only an excess counts
+        ("10.02", "10.00", 3, "le", Status.ROUNDING),
+        ("10.05", "10.00", 3, "le", Status.MISMATCH),
+        ("10.00", "10.05", 3, "ge", Status.MISMATCH),
+        ("0.145", "0.14", 1, "eq", Status.ROUNDING),  # whole 分 after half-up rounding: 15 vs 14
+    ],
+)
+def test_edge_cases(left, right, k_right, kind, status):
+    outcome = judge(_eq(kind), Figure.typed(Decimal(left)), Figure(Decimal(right), k_right))
+    assert outcome.status == status
+
+
+def test_cents_round_half_up_not_binary():
+    assert to_cents(Decimal("0.145")) == 15
+    assert to_cents(Decimal("1.005")) == 101
+    assert to_cents(Decimal("-0.145")) == -15
+
+
+def test_allowance_is_reported_in_wan():
+    outcome = judge(_eq(), Figure.typed(Decimal("235.80")), Figure(Decimal("235.83"), 23))
+    assert outcome.status == Status.ROUNDING
+    assert outcome.allowed == Decimal("0.120")
