@@ -115,6 +115,19 @@ def verify_file(path: str | Path, *, strict: bool = False,
     return report
 
 
+def expected_formula_values(path: str | Path) -> dict[tuple[str, str], Any]:
+    """What every template formula of a workbook must evaluate to, from the spec in Decimal (no formula is run).
+
+    Used to prove the workbook in other engines (LibreOffice) and by the tests; cells whose formula was
+    changed or typed over are left out.
+    """
+    verifier = _Verifier(Path(path), FileReport(str(path)), None, evaluate=False)
+    verifier.run()
+    if not hasattr(verifier, "intact"):
+        raise ValueError(f"{path} cannot be read: {[f.message for f in verifier.findings]}")
+    return verifier.expected()
+
+
 def _strict(finding: Finding) -> Finding:
     if finding.level != Level.WARNING:
         return finding
@@ -135,8 +148,9 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 class _Verifier:
-    def __init__(self, path: Path, report: FileReport, extra_codes: Mapping[str, CodeInfo] | None) -> None:
-        self.path, self.report, self.extra_codes = path, report, extra_codes
+    def __init__(self, path: Path, report: FileReport, extra_codes: Mapping[str, CodeInfo] | None,
+                 evaluate: bool = True) -> None:
+        self.path, self.report, self.extra_codes, self.evaluate = path, report, extra_codes, evaluate
         self.findings = report.findings
 
     def add(self, check: Check, where: tuple[str, str] | None = None, *, level: Level | None = None,
@@ -178,7 +192,9 @@ class _Verifier:
         self.figures = self.engine.compute(inputs, typed_over)
         self.outcomes = self.engine.check_all(self.figures)
         self._relations()
-        self._evaluate(intact)
+        self.intact = intact
+        if self.evaluate:
+            self._evaluate(intact)
         self.report.stats = {"formulas": len(self.plan.formulas), "equations": len(self.engine.equations),
                              "rows": {t: len(ct.rows) for t, ct in read.inst.code_tables.items()}}
 
@@ -340,7 +356,7 @@ class _Verifier:
             cached = read.cached_value(*key)
             if cached is None or cached == "":
                 uncached += value not in (None, "", 0)
-            elif not _same(cached, value):
+            elif not same_value(cached, value):
                 stale.append(key)
         if uncached and uncached == sum(1 for v in evaluation.values.values() if v not in (None, "", 0)):
             self.add(checks.NO_CACHE, count=len(evaluation.values))
@@ -349,22 +365,27 @@ class _Verifier:
             self.add(checks.STALE, count=len(stale), examples=examples)
         self._agreement(evaluation, intact)
 
-    def _agreement(self, evaluation: Any, intact: set[tuple[str, int, int]]) -> None:
+    def expected(self) -> dict[tuple[str, str], Any]:
+        """The Decimal value of every intact planned formula cell, keyed by (sheet as in the file, "C9")."""
         titles = {t.sheet: self.read.sheets.get(t.id) for t in self.spec.tables}
         titles[CHECK_SHEET] = self.read.check_sheet
-        expected = shadow_values(self.read, self.plan_inst, self.plan, self.engine, self.figures, self.outcomes,
-                                 self.dictionary)
-        if any(self.read.cells[c].formula is None for c in self.engine.formulas if c in self.read.cells):
-            return  # a typed-over total changes everything computed from it; already reported
-        for key, want in expected.items():
-            if key not in intact:
-                continue
+        shadow = shadow_values(self.read, self.plan_inst, self.plan, self.engine, self.figures, self.outcomes,
+                               self.dictionary)
+        out: dict[tuple[str, str], Any] = {}
+        for key, want in shadow.items():
             item: Planned = self.plan.formulas[key]
             title = titles.get(item.sheet)
-            address = f"{get_column_letter(item.col + 1)}{item.row + 1}"
+            if key in self.intact and title is not None:
+                out[(title, f"{get_column_letter(item.col + 1)}{item.row + 1}")] = want
+        return out
+
+    def _agreement(self, evaluation: Any, intact: set[tuple[str, int, int]]) -> None:
+        if any(self.read.cells[c].formula is None for c in self.engine.formulas if c in self.read.cells):
+            return  # a typed-over total changes everything computed from it; already reported
+        for (title, address), want in self.expected().items():
             got = evaluation.values.get((title, address), evaluation.errors.get((title, address)))
-            if not _same(got, want):
-                self.add(checks.DISAGREE, (str(title), address), formula_value=_show(got), engine_value=_show(want))
+            if not same_value(got, want):
+                self.add(checks.DISAGREE, (title, address), formula_value=_show(got), engine_value=_show(want))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -423,7 +444,8 @@ def _norm_name(name: str) -> str:
     return _SPACES.sub("", name).replace("(", "（").replace(")", "）")
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
+    """Equal as a spreadsheet shows them: numbers within 10⁻⁶, blank equal to "" and 0."""
     if isinstance(a, bool) or isinstance(b, bool):
         return a == b
     if isinstance(a, int | float | Decimal) and isinstance(b, int | float | Decimal):
