@@ -161,9 +161,14 @@ class _Writer:
             ws.write_string(lay.data_row - 1, lay.level_col, "级次", fmt["header"])
             ws.write_string(lay.data_row - 1, lay.parent_col, "上级科目", fmt["header"])
             ws.set_column(lay.level_col, lay.parent_col, 8, None, {"hidden": True})
+        if table.kind == "grid":  # a bordered grid, also where a panel is shorter than its neighbours
+            for row in range(lay.data_row, lay.end_row):
+                for col in range(table.width):
+                    ws.write_blank(row, col, None, fmt["text"])
         for (row, col), text in lay.labels.items():
-            is_code = table.kind == "grid" and "code" in _panel_field(table, col)
-            ws.write_string(row, col, text, fmt["code"] if is_code else fmt["text"])
+            name = _panel_field(table, col) if table.kind == "grid" else ""
+            style = "code" if name == "code" else "line" if name == "line" else "text"
+            ws.write_string(row, col, text, fmt[style])
         if table.kind == "codes":
             ws.merge_range(lay.data_row, 0, lay.data_row, 1, "合计", fmt["total_label"])
             self._code_rows(ws, table, lay)
@@ -177,7 +182,8 @@ class _Writer:
         ws.freeze_panes(lay.data_row, 2 if table.kind == "codes" else 0)
         ws.set_landscape()
         ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
+        # a fixed table prints on one page, as published; a code table grows with its rows
+        ws.fit_to_pages(1, 1 if table.kind == "grid" else 0)
         ws.repeat_rows(HEADER_ROW, lay.data_row - 1)
         ws.center_horizontally()
         ws.set_footer("&C第 &P 页，共 &N 页")
@@ -293,12 +299,15 @@ class _Writer:
         ws.write_string(3, 10, "状态值", fmt["header"])
         for line in self.plan.check_lines:
             r = line.row
+            # wrapped text needs an explicit height: LibreOffice does not grow rows of a generated file
+            lines = max(len(line.description) // 30, len(line.hint) // 25, len(line.codes) // 14) + 1
+            ws.set_row(r, 14 * min(lines, 4))
             ws.write_number(r, 0, line.number, fmt["text"])
             ws.write_string(r, 1, line.codes, fmt["wrap_border"])
             ws.write_string(r, 2, line.description, fmt["wrap_border"])
             ws.write_string(r, 8, line.hint, fmt["wrap_border"])
-            for col in range(3, 11):
-                if not self._formula(ws, r, col) and col < 9:
+            for col in (3, 4, 5, 6, 7, 9, 10):
+                if not self._formula(ws, r, col) and col < 8:
                     ws.write_blank(r, col, None, fmt["text"])
         r = self.plan.check_lines[-1].row + 1 if self.plan.check_lines else CHECK_FIRST_ROW
         ok, rounding, bad = (s.value for s in Status)
@@ -376,6 +385,7 @@ def _formats(wb: Workbook) -> dict[str, Any]:
         "text": f(**border),
         "parent": f(bold=True, **border),
         "code": f(num_format="@", **border),
+        "line": f(align="center", **border),
         "total_label": f(bold=True, align="center", **border),
         "note": f(font_size=9, font_color="#444444"),
         "input": f(num_format=AMOUNT, locked=False, bg_color="#FFF2CC", **border),
