@@ -1,7 +1,7 @@
 """The rule engine: the spec's equations evaluated in ``decimal.Decimal``, independent of any spreadsheet formula.
 
-Rounding (GUIDE §1, XBRL Calculations 1.1): a typed non-zero figure with two decimals stands for the interval
-[v − 0.005, v + 0.005]; blank and 0 are exact.  A figure computed from others carries the intervals of all its
+Rounding (GUIDE §1, XBRL Calculations 1.1): a typed figure with two decimals stands for the interval
+[v − 0.005, v + 0.005] — a typed 0.00 too, since 49 元 prints as 0.00 万元; only a blank cell is an exact 0.  A figure computed from others carries the intervals of all its
 typed inputs, so each value here is a :class:`Figure` = (value, k) where k counts the rounded figures behind it.
 Two sides are consistent iff their intervals intersect: ``2 × |Δ in 分| ≤ k_left + k_right`` — integer arithmetic,
 no float anywhere.  A side computed by an intact formula from the other side gets no allowance at all, because
@@ -39,7 +39,8 @@ class Figure:
 
     @staticmethod
     def typed(value: Decimal) -> Figure:
-        return Figure(value, 0 if value == 0 else 1)
+        """A figure typed into a cell, 0.00 included: it stands for [v − 0.005, v + 0.005] (a blank is absent)."""
+        return Figure(value, 1)
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,9 @@ class Engine:
         figures: dict[Cell, Figure] = {cell: Figure.typed(v) for cell, v in inputs.items()}
         for cell in self.order:
             if cell in typed_over:
-                figures[cell] = Figure.typed(inputs.get(cell, ZERO))
-                continue
+                if cell in inputs:
+                    figures[cell] = Figure.typed(inputs[cell])
+                continue  # a cleared formula cell: blank, exact 0
             figures[cell] = self.side(self.formulas[cell].rhs, figures)
         return figures
 

@@ -6,11 +6,14 @@ applications in ways that matter for 部门决算 tables (numbers stored as text
 0.14, ``0.1+0.2=0.3`` is FALSE, circular references are silently left uncomputed ...).  This module
 
 * replaces the affected functions and operators in ``formulas``' own registries (:func:`install_corrections`,
-  run once at import, idempotent), so every model compiled afterwards uses the corrected versions;
+  run once at import, idempotent), so every model compiled afterwards uses the corrected versions: SUM,
+  SUMPRODUCT, SUMIF/COUNTIF (criteria rewritten), MAX/MIN, ROUND/ROUNDUP/ROUNDDOWN, N, AND/OR, LEN/LEFT,
+  ABS, VLOOKUP's column check, and the operators + - * / unary -/+ & = <> < <= > >=;
 * refuses to evaluate a workbook that uses anything outside :data:`ALLOWED_FUNCTIONS` or reaches outside the
   workbook (external links, INDIRECT/OFFSET, WEBSERVICE, DDE): such formulas are reported, never run
   (:func:`scan_formula`, :func:`scan_workbook`);
-* detects circular references itself and reports them instead of leaving cells uncomputed.
+* detects circular references itself and reports them instead of leaving cells uncomputed;
+* keeps a few compiled models, so another copy of the same template costs a calculation, not a compilation.
 
 Where Excel and LibreOffice disagree (LibreOffice has no boolean type, matches "201" with 201 in VLOOKUP, ...)
 Excel wins: the workbooks are filled in with Excel or WPS.  ``tests/test_evaluate.py`` lists each such case.
@@ -19,14 +22,18 @@ Excel wins: the workbooks are filled in with Excel or WPS.  ``tests/test_evaluat
 from __future__ import annotations
 
 import bisect
+import collections
 import contextlib
 import decimal
 import functools
+import hashlib
+import json
 import math
 import os
 import re
 import shutil
 import tempfile
+import threading
 import types
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -39,7 +46,7 @@ import numpy as np
 import openpyxl
 import schedula as sh
 from formulas.errors import FoundError, RangeValueError
-from formulas.functions import Array, get_functions, parse_ranges, wrap_func, xfilter, xfilters
+from formulas.functions import Array, get_functions, parse_ranges, wrap_func, xfilters
 from formulas.functions.operators import OPERATORS
 from formulas.ranges import Ranges
 from formulas.tokens.operand import Error as _ErrorOperand
@@ -69,11 +76,14 @@ CellKey = tuple[str, str]
 """(sheet name exactly as in the workbook, cell address such as ``"C9"``)."""
 
 #: The functions the generator emits and this module has checked against LibreOffice.  A workbook using any
-#: other function is reported, not evaluated.  ROUNDUP/ROUNDDOWN are included because they share ROUND's
-#: corrected implementation; TRUE()/FALSE() are the function forms of the two literals.
+#: other function is reported, not evaluated.  SUMIF/COUNTIF are here because ``juesuan-xlsx new`` emits them
+#: (349 and 220 in the 2024 template) and their criteria are reimplemented below; ROUNDUP/ROUNDDOWN share
+#: ROUND's implementation; TRUE()/FALSE() are how LibreOffice saves typed booleans into xlsx.
 ALLOWED_FUNCTIONS: Final[frozenset[str]] = frozenset(
     {
         "SUM",
+        "SUMIF",
+        "COUNTIF",
         "SUMPRODUCT",
         "LEN",
         "LEFT",
@@ -404,6 +414,123 @@ def _sum_selected(values: np.ndarray) -> float:
     return _excel_sum(_numbers_of([(True, np.asarray(values, dtype=object))]))
 
 
+_CRITERION_OPERATORS: Final = ("<=", ">=", "<>", "=", "<", ">")
+_WILDCARD: Final = re.compile(r"~[*?~]|[*?]")
+
+
+def _wildcard_pattern(text: str) -> re.Pattern[str] | None:
+    """Excel's * and ? (~ escapes them) as a whole-text, case-insensitive regex; None for plain text.
+
+    formulas turns ? into ".?" (zero or one character), does not anchor the end and is case-sensitive.
+    """
+    if _WILDCARD.search(text) is None:
+        return None
+    parts: list[str] = []
+    last = 0
+    for m in _WILDCARD.finditer(text):
+        parts.append(re.escape(text[last : m.start()]))
+        token = m[0]
+        parts.append(".*" if token == "*" else "." if token == "?" else re.escape(token[1]))
+        last = m.end()
+    parts.append(re.escape(text[last:]))
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+
+
+def _criterion(criterion: object) -> Callable[[object], bool]:
+    """The cell test of a SUMIF/COUNTIF criterion, as LibreOffice applies it (checked cell by cell).
+
+    A number matches numbers only; numeric text ("201", ">=5") matches numbers by value and, for "=", text by
+    text ("201" counts both the code typed as a number and the code typed as text); other text compares with
+    text only, case-insensitively, with * ? ~ wildcards for = and <>; "" matches blank and empty-text cells,
+    "=" blank cells only, "<>" everything else; a blank criterion cell means 0.
+    """
+    if isinstance(criterion, XlError):
+        raise FoundError(err=criterion)
+    if criterion is sh.EMPTY:
+        criterion = 0.0
+    if _is_bool(criterion):
+        flag = bool(criterion)
+        return lambda v: _is_bool(v) and bool(v) is flag
+    if _is_number(criterion):
+        target = float(criterion)  # type: ignore[arg-type]
+        return lambda v: _number_equals(v, target)
+    text = str(criterion)
+    operator = next((op for op in _CRITERION_OPERATORS if text.startswith(op)), "")
+    operand = text[len(operator) :]
+    if operator == "<>":
+        matches = _criterion("=" + operand)
+        return lambda v: not matches(v)
+    if operand == "":
+        if operator == "=":
+            return lambda v: v is sh.EMPTY
+        if operator == "":
+            return lambda v: v is sh.EMPTY or (isinstance(v, str) and not isinstance(v, XlError) and v == "")
+        return lambda v: False
+    number = _text_to_number(operand)
+    folded = operand.casefold()
+    if number is not None:
+        if operator in ("", "="):
+            return lambda v: _number_equals(v, number) or (_is_text(v) and str(v).casefold() == folded)
+        test = _COMPARATORS[operator]
+        return lambda v: _is_number(v) and test(_compare(v, number))
+    if operator in ("", "="):
+        if folded in ("true", "false"):
+            flag = folded == "true"
+            return lambda v: (
+                (_is_bool(v) and bool(v) is flag) or (_is_text(v) and str(v).casefold() == folded)
+            )
+        pattern = _wildcard_pattern(operand)
+        if pattern is not None:
+            return lambda v: _is_text(v) and pattern.fullmatch(str(v)) is not None
+        return lambda v: _is_text(v) and str(v).casefold() == folded
+    test = _COMPARATORS[operator]
+    return lambda v: _is_text(v) and test(_compare(str(v), operand))
+
+
+def _number_equals(value: object, target: float) -> bool:
+    return _is_number(value) and _approx_equal(float(value), target)  # type: ignore[arg-type]
+
+
+def _is_text(value: object) -> bool:
+    # sh.EMPTY and error values are str subclasses in formulas; neither is text to Excel.
+    return isinstance(value, str) and value is not sh.EMPTY and not isinstance(value, XlError)
+
+
+def _conditional(criteria_range: object, criterion: object, sum_range: object | None) -> object:
+    cells = _as_2d(criteria_range)
+    values = cells if sum_range is None else _as_2d(sum_range)
+    if values.shape != cells.shape:
+        # Excel would resize sum_range from its top-left cell, reading cells we were not given.
+        raise FoundError(err=_VALUE)
+
+    def one(single: object) -> float:
+        test = _criterion(single)
+        selected = [value for cell, value in zip(cells.ravel(), values.ravel(), strict=True) if test(cell)]
+        if sum_range is None:
+            return float(len(selected))
+        return _excel_sum(_numbers_of([(True, np.asarray(selected, dtype=object))]))
+
+    criteria = _as_2d(criterion)
+    if criteria.size == 1:
+        return one(criteria[0, 0])
+    out = np.empty(criteria.shape, dtype=object)
+    for index, single in np.ndenumerate(criteria):
+        try:
+            out[index] = one(single)
+        except FoundError as ex:
+            out[index] = ex.err
+    return out.view(Array)
+
+
+def _xl_sumif(criteria_range: object, criterion: object, sum_range: object | None = None) -> object:
+    # Without sum_range SUMIF sums the criteria range itself.
+    return _conditional(criteria_range, criterion, criteria_range if sum_range is None else sum_range)
+
+
+def _xl_countif(criteria_range: object, criterion: object) -> object:
+    return _conditional(criteria_range, criterion, None)
+
+
 def _xl_n(references: tuple[bool, ...], value: object) -> float:
     # formulas' N returns TRUE/FALSE unchanged; Excel: N(TRUE)=1, N(text)=0.
     if isinstance(value, np.ndarray):
@@ -643,7 +770,8 @@ def _corrected_functions() -> dict[str, Any]:
     return {
         "SUM": _reference_aware(_xl_sum),
         "SUMPRODUCT": wrap_func(_xl_sumproduct),
-        "SUMIF": wrap_func(functools.partial(xfilter, _sum_selected)),
+        "SUMIF": wrap_func(_xl_sumif),
+        "COUNTIF": wrap_func(_xl_countif),
         "SUMIFS": wrap_func(functools.partial(xfilters, _sum_selected)),
         "MAX": _reference_aware(functools.partial(_xl_extreme, pick=max)),
         "MIN": _reference_aware(functools.partial(_xl_extreme, pick=min)),
@@ -1022,6 +1150,7 @@ class WorkbookScan:
     names: Mapping[str, FormulaScan]  # global defined names (what formulas compiles), by upper-case name
     problems: Mapping[CellKey, tuple[ScanProblem, ...]]  # per formula cell, including workbook-level ones
     name_problems: Mapping[str, tuple[ScanProblem, ...]]
+    dimensions: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # sheet → (max_row, max_column)
 
     @property
     def allowed(self) -> bool:
@@ -1124,7 +1253,7 @@ def scan_workbook(
     if too_large is not None:
         for key in texts:
             problems[key] = (*problems.get(key, ()), too_large)
-    return WorkbookScan(sheets, texts, scans, names, problems, name_problems)
+    return WorkbookScan(sheets, texts, scans, names, problems, name_problems, dimensions)
 
 
 def _name_problems(scan: FormulaScan, names: Mapping[str, FormulaScan]) -> list[ScanProblem]:
@@ -1313,6 +1442,93 @@ def _output_value(value: object) -> tuple[bool, object]:
     return True, NOT_COMPUTED_ERROR
 
 
+@dataclass
+class _CompiledModel:
+    """A compiled ``formulas`` model and what is needed to feed it another file's values."""
+
+    model: Any
+    nodes: dict[tuple[str, str], str]  # (SHEET upper-case, "C9") → node id
+    value_nodes: dict[str, tuple[str, str]]  # node id → (SHEET, "C9") for every non-formula cell node
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+# Returned workbooks of one template share every formula, and compiling them is most of the cost (the 2024
+# template, 1,442 formulas: ~12 s to compile, ~2 s to calculate).  Compiled models are kept and fed the next
+# file's values; each holds ~200 MB, so only two (say one per layout profile).
+_MODEL_CACHE_SIZE: Final = 2
+_MODELS: collections.OrderedDict[str, _CompiledModel] = collections.OrderedDict()
+_MODELS_LOCK = threading.Lock()
+
+
+def _model_key(survey: WorkbookScan) -> str:
+    """Same key ⇒ same compiled model: same sheets and used areas, same formulas, same defined names."""
+    payload = {
+        "sheets": list(survey.sheets),
+        "dimensions": sorted(survey.dimensions.items()),
+        "formulas": sorted(f"{sheet}!{cell}={text}" for (sheet, cell), text in survey.formulas.items()),
+        "names": sorted(f"{name}={scan.text}" for name, scan in survey.names.items()),
+    }
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _compile(local: str) -> _CompiledModel:
+    model = formulas.ExcelModel().loads(local).finish()
+    nodes = _node_index(model)
+    value_nodes = {}
+    for node in model.dsp.default_values:
+        m = _NODE_KEY.match(node) if isinstance(node, str) and not isinstance(node, sh.Token) else None
+        if m is not None:
+            value_nodes[node] = (m[1].replace("''", "'"), m[2])
+    return _CompiledModel(model, nodes, value_nodes)
+
+
+def _cell_values(local: str) -> dict[tuple[str, str], object]:
+    """Every non-formula cell of the file as formulas itself would read it (its reader, its conversions)."""
+    from formulas.excel.xlreader import load_workbook
+
+    book = load_workbook(local, data_only=False)
+    values: dict[tuple[str, str], object] = {}
+    try:
+        for ws in book.worksheets:
+            sheet = ws.title.upper()
+            for cell in ws._cells.values():
+                value = cell.value
+                if value is None or cell.data_type == "f":
+                    continue
+                if cell.data_type == "n" and isinstance(value, float):
+                    value = round(value, 15)  # as formulas' ExcelModel.compile_cell
+                values[(sheet, cell.coordinate)] = value
+    finally:
+        book.close()
+    return values
+
+
+def _compiled_model(
+    local: str, survey: WorkbookScan, reuse: bool
+) -> tuple[_CompiledModel, dict[str, object]]:
+    """The model for ``local`` and the inputs that give it ``local``'s values (none when freshly compiled)."""
+    if not reuse:
+        return _compile(local), {}
+    key = _model_key(survey)
+    with _MODELS_LOCK:
+        cached = _MODELS.get(key)
+        if cached is not None:
+            _MODELS.move_to_end(key)
+    if cached is None:
+        compiled = _compile(local)
+        with _MODELS_LOCK:
+            _MODELS[key] = compiled
+            while len(_MODELS) > _MODEL_CACHE_SIZE:
+                _MODELS.popitem(last=False)
+        return compiled, {}
+    values = _cell_values(local)
+    # Every value node gets this file's value, a blank included: nothing of the first file may leak through.
+    inputs: dict[str, object] = {
+        node: _input_value(values.get(cell)) for node, cell in cached.value_nodes.items()
+    }
+    return cached, inputs
+
+
 def evaluate_workbook(
     path: str | os.PathLike[str],
     *,
@@ -1320,6 +1536,7 @@ def evaluate_workbook(
     max_formulas: int = DEFAULT_MAX_FORMULAS,
     max_range_cells: int = DEFAULT_MAX_RANGE_CELLS,
     max_sheet_cells: int = DEFAULT_MAX_SHEET_CELLS,
+    reuse_model: bool = True,
 ) -> Evaluation:
     """Compute every formula cell of the workbook at ``path`` the way Excel does.
 
@@ -1330,6 +1547,10 @@ def evaluate_workbook(
     size budgets is not evaluated at all: the result has ``evaluated=False`` and lists the offending cells in
     ``skipped`` (and defined names in ``skipped_names``).  Cells on a reference cycle are in ``circular`` and
     have :data:`CIRCULAR_ERROR` in ``errors``, as does every cell computed from them (IFERROR catches it).
+
+    With ``reuse_model`` a workbook whose sheets, used areas, formulas and names equal those of a recently
+    evaluated one (another copy of the same template) reuses its compiled model, fed with this file's values:
+    about 2 s instead of 12 s for the 2024 template.  Thread-safe; a model serves one calculation at a time.
     """
     install_corrections()
     with tempfile.TemporaryDirectory(prefix="juesuan-eval-") as tmp:
@@ -1350,9 +1571,8 @@ def evaluate_workbook(
             return result
         result.circular = _find_cycles(survey)
         with _quiet_openpyxl(), np.errstate(all="ignore"):
-            model = formulas.ExcelModel().loads(local).finish()
-            nodes = _node_index(model)
-            calc_inputs: dict[str, object] = {}
+            compiled, calc_inputs = _compiled_model(local, survey, reuse_model)
+            nodes = compiled.nodes
             for sheet, cell in result.circular:
                 node = nodes.get((sheet.upper(), cell))
                 if node is not None:
@@ -1362,7 +1582,8 @@ def evaluate_workbook(
                 node = nodes.get((sheet.upper(), cell.replace("$", "").upper()))
                 if node is not None:  # a cell no formula reads cannot change any result
                     calc_inputs[node] = _input_value(value)
-            solution = model.calculate(inputs=calc_inputs)
+            with compiled.lock:  # one dispatch at a time per model
+                solution = compiled.model.calculate(inputs=calc_inputs)
     for key in survey.formulas:
         sheet, cell = key
         node = nodes.get((sheet.upper(), cell))

@@ -46,7 +46,7 @@ class Finding:
     sheet: str | None = None
     cell: str | None = None
     table: str | None = None
-    args: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    args: Mapping[str, Any] = field(default_factory=dict, hash=False)  # a plain dict: reports cross processes
 
     @property
     def where(self) -> str:
@@ -109,5 +109,5 @@ def make(
         sheet=sheet,
         cell=cell,
         table=table,
-        args=MappingProxyType(dict(args)),
+        args=dict(args),
     )

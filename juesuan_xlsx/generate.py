@@ -37,6 +37,7 @@ AMOUNT = "#,##0.00"
 STATUS_FORMAT = '[=0]"";[=1]"尾差";"不符"'
 CHECK_COLUMNS = ("序号", "校验编码", "关系", "左方金额", "右方金额", "差额", "允许尾差", "状态", "提示")
 CREATED = dt.datetime(2000, 1, 1)  # fixed, so the same arguments give a byte-identical file
+GENERATOR = "juesuan-xlsx"  # author; with CREATED as modified date it tells that no application saved the file
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class _Writer:
     def write(self) -> None:
         wb = self.wb
         wb.set_properties({"title": self.spec.title, "subject": self.options.dept or "部门决算",
-                           "author": "juesuan-xlsx", "comments": f"juesuan-xlsx {__version__}", "created": CREATED})
+                           "author": GENERATOR, "comments": f"juesuan-xlsx {__version__}", "created": CREATED})
         for name, value in ((MARKER_PROPERTY, self.spec.key), (MODE_PROPERTY, "fixed" if self.fixed else "free"),
                             (DEPT_PROPERTY, self.options.dept or ""), (VERSION_PROPERTY, __version__)):
             wb.set_custom_property(name, value, "text")

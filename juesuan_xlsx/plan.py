@@ -104,7 +104,7 @@ def status(eq: Equation, render: Renderer, formulas: dict[Cell, Equation], inst:
     if eq.row_allowance:
         return render.row_status_number(left, right, render.row_count([*eq.lhs, *eq.rhs], here), eq.kind)
     atoms = support(eq.lhs, formulas, inst) + support(eq.rhs, formulas, inst)
-    return render.status_number(left, right, render.count_nonzero(atoms, here), eq.kind)
+    return render.status_number(left, right, render.count_typed(atoms, here), eq.kind)
 
 
 def row_status(eqs: list[Equation], code: str, render: Renderer, formulas: dict[Cell, Equation], inst: Instance,
@@ -133,7 +133,7 @@ def _check_sheet(plan: Plan, inst: Instance, layouts: dict[str, TableLayout], eq
         plan.add(Planned(CHECK_SHEET, r, 4, render.sum(eq.rhs, CHECK_HERE), "formula", equation=eq))
         plan.add(Planned(CHECK_SHEET, r, 5, f"ROUND(D{line}-E{line},2)", "formula"))
         plan.add(Planned(CHECK_SHEET, r, 6, f"J{line}*0.005", "tolerance"))
-        plan.add(Planned(CHECK_SHEET, r, 9, render.count_nonzero(atoms, CHECK_HERE), "text"))
+        plan.add(Planned(CHECK_SHEET, r, 9, render.count_typed(atoms, CHECK_HERE), "text"))
         plan.add(Planned(CHECK_SHEET, r, 10, render.status_number(f"D{line}", f"E{line}", f"J{line}", eq.kind),
                          "text", equation=eq))
         plan.add(Planned(CHECK_SHEET, r, 7, render.status_text(f"K{line}"), "text"))

@@ -15,7 +15,7 @@ from typing import Any
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .generate import CHECK_CODENAME, DEPT_PROPERTY, DICT_CODENAME, MARKER_PROPERTY, MODE_PROPERTY
+from .generate import CHECK_CODENAME, CREATED, DEPT_PROPERTY, DICT_CODENAME, GENERATOR, MARKER_PROPERTY, MODE_PROPERTY
 from .layout import TableLayout, layout_all
 from .model import Cell, CodeRow, CodeTable, Instance
 from .plan import CHECK_SHEET, DICT_SHEET
@@ -64,6 +64,7 @@ class ReadResult:
     sum_rows: dict[str, int]
     layouts: dict[str, TableLayout] = field(default_factory=dict)  # where the cells actually are
     check_sheet: str | None = None  # title of the 校验 sheet
+    fresh: bool = False  # written by juesuan-xlsx and saved by no application since (no cached values expected)
     dictionary_sheet: dict[str, str] = field(default_factory=dict)  # the workbook's own 字典 (code → name)
     dictionary_size: int = 0
     wb: Any = None  # the openpyxl workbooks (formulas, cached values), for cells outside the model
@@ -133,6 +134,9 @@ def read_workbook(path: str | Path) -> ReadResult:
     reference = layout_all(Instance.free(spec))  # expected positions (header, first data row)
     result = ReadResult(path, spec, mode, dept, Instance(spec), {t: ws.title for t, ws in sheets.items()}, {}, {}, {})
     result.wb, result.cached_wb = wb, cached_wb
+    props = wb.properties
+    result.fresh = props.lastModifiedBy == GENERATOR and props.modified is not None and \
+        props.modified.replace(tzinfo=None) == CREATED
     by_codename = {ws.sheet_properties.codeName: ws for ws in wb.worksheets}
     check = by_codename.get(CHECK_CODENAME) or (wb[CHECK_SHEET] if CHECK_SHEET in wb.sheetnames else None)
     result.check_sheet = check.title if check is not None else None

@@ -358,7 +358,9 @@ class _Verifier:
                 uncached += value not in (None, "", 0)
             elif not same_value(cached, value):
                 stale.append(key)
-        if uncached and uncached == sum(1 for v in evaluation.values.values() if v not in (None, "", 0)):
+        if read.fresh:
+            pass  # written by juesuan-xlsx with empty cached values on purpose (a spreadsheet computes on open)
+        elif uncached and uncached == sum(1 for v in evaluation.values.values() if v not in (None, "", 0)):
             self.add(checks.NO_CACHE, count=len(evaluation.values))
         elif stale:
             examples = "、".join(f"{s}!{a}" for s, a in sorted(stale)[:5])
@@ -395,12 +397,14 @@ def _relation_args(outcome: Outcome, verifier: _Verifier) -> dict[str, Any]:
     eq = outcome.equation
     rel = eq.relation
     where_left = _describe_side(eq.lhs, verifier)
-    labels = {"eq": ("填报", "应为"), "le": ("财政拨款", "不超过"), "ge": ("决算数", "不小于")}[eq.kind]
+    labels = {"eq": ("表中为 ", "按关系应为 "), "le": ("表中为 ", "不应超过 "), "ge": ("表中为 ", "不应小于 ")}[eq.kind]
     title = rel.title + (f"（科目 {eq.code}）" if eq.code else "")
+    rounding = outcome.status == Status.ROUNDING
     return {
         "title": title, "left": fmt(outcome.left), "right": fmt(outcome.right), "diff": fmt(outcome.difference),
         "allowed": fmt(outcome.allowed), "left_label": labels[0] + (f"（{where_left}）" if where_left else ""),
-        "right_label": labels[1], "hint": "" if outcome.status == Status.ROUNDING else rel.hint,
+        "right_label": labels[1], "hint": "" if rounding else rel.hint,
+        "verdict": "，在允许范围内，是万元四舍五入造成的尾差" if rounding else "，超出允许范围",
         "status": outcome.status.value, "k": outcome.k,
     }
 

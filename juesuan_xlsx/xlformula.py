@@ -129,17 +129,17 @@ class Renderer:
         return out
 
     # -- rounding allowance -----------------------------------------------------------------------------------
-    def count_nonzero(self, atoms: Counter[Atom], here: str) -> str:
-        """How many of the supporting figures are non-zero (each rounded figure widens the interval by 0.005)."""
+    def count_typed(self, atoms: Counter[Atom], here: str) -> str:
+        """How many supporting cells hold a typed figure (each widens the interval by 0.005; blank is exact)."""
         parts: list[str] = []
         cells = [a for a in atoms.elements() if isinstance(a, Cell)]
         for rng in self._ranges(cells, here) if cells else []:
-            parts.append(f"SUMPRODUCT(({rng}<>0)*1)")
+            parts.append(f'SUMPRODUCT(({rng}<>"")*1)')
         for atom, n in atoms.items():
             if isinstance(atom, ColumnAtom):
                 term = atom.term
                 values = self.values_range(term.table, term.col, here)
-                text = f"SUMPRODUCT({self.condition(term, here)}*({values}<>0))"
+                text = f'SUMPRODUCT({self.condition(term, here)}*({values}<>""))'
                 parts.append(text if n == 1 else f"{n}*{text}")
         return "+".join(parts) if parts else "0"
 

@@ -26,7 +26,8 @@ def wan(yuan: int) -> Decimal:
 
 
 def typed_sum(values: list[Decimal]) -> Figure:
-    return Figure(sum(values, Decimal(0)), sum(1 for v in values if v != 0))
+    """Every part typed, 0.00 included (49 元 prints as 0.00 万元, which is not an exact 0)."""
+    return Figure(sum(values, Decimal(0)), len(values))
 
 
 @settings(max_examples=300, deadline=None)
@@ -58,7 +59,7 @@ def test_a_total_moved_beyond_the_allowance_is_always_flagged(yuan, extra_cents,
         ("235.81", "235.80", 0, "eq", Status.MISMATCH),  # a typed total against an exact zero-k figure
         ("235.81", "235.81", 3, "eq", Status.OK),
         ("0.01", "0", 0, "eq", Status.MISMATCH),  # 0.01 typed against blank children: intervals disjoint
-        ("0.01", "0", 1, "eq", Status.ROUNDING),
+        ("0.01", "0", 1, "eq", Status.ROUNDING),  # against one typed 0.00 (e.g. 49 元): consistent
         ("10.00", "10.02", 3, "le", Status.OK),  # le: only an excess counts
         ("10.02", "10.00", 3, "le", Status.ROUNDING),
         ("10.05", "10.00", 3, "le", Status.MISMATCH),
@@ -75,6 +76,13 @@ def test_cents_round_half_up_not_binary():
     assert to_cents(Decimal("0.145")) == 15
     assert to_cents(Decimal("1.005")) == 101
     assert to_cents(Decimal("-0.145")) == -15
+
+
+def test_typed_zero_is_a_rounded_figure_blank_is_exact():
+    assert Figure.typed(Decimal(0)).k == 1
+    # 1 元 and 49 元 both print as 0.00 万元, their sum (50 元) as 0.01
+    outcome = judge(_eq(), Figure.typed(Decimal("0.01")), typed_sum([Decimal(0), Decimal(0)]))
+    assert outcome.status == Status.ROUNDING
 
 
 def test_allowance_is_reported_in_wan():
