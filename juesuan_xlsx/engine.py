@@ -1,11 +1,12 @@
 """The rule engine: the spec's equations evaluated in ``decimal.Decimal``, independent of any spreadsheet formula.
 
 Rounding (GUIDE §1, XBRL Calculations 1.1): a typed figure with two decimals stands for the interval
-[v − 0.005, v + 0.005] — a typed 0.00 too, since 49 元 prints as 0.00 万元; only a blank cell is an exact 0.  A figure computed from others carries the intervals of all its
-typed inputs, so each value here is a :class:`Figure` = (value, k) where k counts the rounded figures behind it.
-Two sides are consistent iff their intervals intersect: ``2 × |Δ in 分| ≤ k_left + k_right`` — integer arithmetic,
-no float anywhere.  A side computed by an intact formula from the other side gets no allowance at all, because
-its equation is satisfied exactly by construction.
+[v − 0.005, v + 0.005] — a typed 0.00 too, since 49 元 prints as 0.00 万元; only a blank cell is an exact 0.
+A figure computed from others carries the intervals of all its typed inputs, so each value here is a
+:class:`Figure` = (value, k) where k counts the rounded figures behind it.  Two sides are consistent iff their
+intervals intersect: ``2 × |Δ in 分| ≤ k_left + k_right`` — integer arithmetic, no float anywhere.  A side
+computed by an intact formula from the other side gets no allowance at all, because its equation is satisfied
+exactly by construction.
 """
 
 from __future__ import annotations
@@ -109,7 +110,8 @@ class Engine:
 
 
 def judge(eq: Equation, left: Figure, right: Figure) -> Outcome:
-    delta = to_cents(left.value) - to_cents(right.value)
+    # the difference is rounded to whole 分, as the workbook's ROUND((L-R)*100,0) does — not each side first
+    delta = to_cents(left.value - right.value)
     if eq.kind == "le":
         excess = delta
     elif eq.kind == "ge":

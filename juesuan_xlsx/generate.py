@@ -44,14 +44,14 @@ GENERATOR = "juesuan-xlsx"  # author; with CREATED as modified date it tells tha
 class FilledRow:
     code: str
     name: str | None = None
-    amounts: Mapping[str, Decimal] = field(default_factory=dict)
+    amounts: Mapping[str, Decimal | str] = field(default_factory=dict)  # str: typed as text
 
 
 @dataclass(frozen=True)
 class Filling:
     """Figures typed into a template's input cells (the examples, tests, and merge)."""
 
-    cells: Mapping[Cell, Decimal] = field(default_factory=dict)
+    cells: Mapping[Cell, Decimal | str] = field(default_factory=dict)  # str: typed as text
     rows: Mapping[str, list[FilledRow]] = field(default_factory=dict)
 
 
@@ -196,6 +196,8 @@ class _Writer:
         value = self._typed(cell)
         if value is None:
             ws.write_blank(row, col, None, self.fmt["input"])
+        elif isinstance(value, str):  # what an accountant sometimes types: "1,234.50", "—", a number as text
+            ws.write_string(row, col, value, self.fmt["input"])
         else:
             ws.write_number(row, col, float(value), self.fmt["input"])
         ws.data_validation(row, col, row, col, {
@@ -211,7 +213,7 @@ class _Writer:
         ws.write_formula(row, col, "=" + item.text, self.fmt[item.style], "")
         return True
 
-    def _typed(self, cell: Cell) -> Decimal | None:
+    def _typed(self, cell: Cell) -> Decimal | str | None:
         if cell.table in self.inst.code_tables:
             rows = self.filling.rows.get(cell.table, [])
             index = int(cell.row[1:]) - 1 if cell.row.startswith("#") else -1

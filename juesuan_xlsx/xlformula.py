@@ -99,14 +99,14 @@ class Renderer:
 
     @staticmethod
     def _wrap(text: str) -> str:
-        return text if text.startswith("SUM") or "+" not in text else f"({text})"
+        return text if "+" not in text else f"({text})"
 
     def _plain_sum(self, terms: Sequence[Term], here: str) -> str:
         refs = [t.cell for t in terms if isinstance(t, Ref)]
         parts = [self.symbolic(t, here) for t in terms if not isinstance(t, Ref)]
         if refs:
-            if len(refs) == 1 and not parts:
-                return self.cell(refs[0], here)
+            # SUM even around a single reference: a number stored as text then counts 0 everywhere, as in every
+            # total, instead of passing through as text (=A1) or being coerced (=+A1)
             parts.insert(0, f"SUM({','.join(self._ranges(refs, here))})")
         return "+".join(parts)
 

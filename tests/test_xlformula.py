@@ -22,12 +22,12 @@ def test_contiguous_cells_become_one_range(render):
 
 
 def test_single_reference_across_sheets_is_quoted(render):
-    assert render.sum([Ref(Cell("04", "inc1", "amt"))], "01") == "公开04表!C7"
+    assert render.sum([Ref(Cell("04", "inc1", "amt"))], "01") == "SUM(公开04表!C7)"
 
 
 def test_negative_terms(render):
     text = render.sum([Ref(Cell("01", "inc1", "amt")), Ref(Cell("01", "inc3", "amt"), -1)], "01")
-    assert text == "C7-C9"
+    assert text == "SUM(C7)-SUM(C9)"
 
 
 def test_by_code_is_sumif_on_text_code(render):
