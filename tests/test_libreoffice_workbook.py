@@ -100,3 +100,20 @@ def test_seed_typed_through_libreoffice_verifies_like_the_library_filled_example
     assert sorted(f for f in ours.flatten("code", "where", "level") if f[0] not in ignore) == \
         sorted(f for f in theirs.flatten("code", "where", "level") if f[0] not in ignore)
     assert theirs.valid
+
+
+def test_row_inserted_inside_a_block_by_libreoffice_is_reported(libreoffice, tmp_path):
+    """LibreOffice grows every range over the block, but the new row has none of the per-row formulas: verify
+    names each missing formula on that row and the relation it breaks, and nothing disagrees internally."""
+    saved = tmp_path / "inserted.xlsx"
+    with libreoffice.open(EXAMPLE) as doc:
+        doc.insert_rows("公开03表", 10, 1)  # above 1-based row 10, inside the entry block
+        doc.set_values("公开03表", {"A10": "2013202", "D10": 5.0, "D8": 208.08, "D9": 208.08})
+        doc.recalculate()
+        assert doc.get_values("公开03表", ["C7"]) == {"C7": pytest.approx(240.80)}  # the 合计 still grows
+        doc.save_xlsx(saved)
+    report = verify_file(saved)
+    errors = {(f.code, f.where) for f in report.findings if f.level.value == "error"}
+    assert {("I-缺少公式", f"公开03表!{c}10") for c in "CIJK"} <= errors
+    assert ("T03-支出合计", "公开03表!C10") in errors
+    assert not any(f.code.startswith("X-内部") for f in report.findings)
