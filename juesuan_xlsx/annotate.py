@@ -6,6 +6,7 @@ into the output folder.  A copy that already exists is kept unless overwriting w
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import openpyxl
@@ -34,7 +35,7 @@ def annotate_file(file: FileReport, out_dir: Path, *, overwrite: bool = False) -
     if file.kind not in ("xlsx", "xlsm") or any(f.code.startswith(("P-", "R-读取失败")) for f in file.findings
                                                 if f.level == Level.ERROR):
         return None
-    wb = openpyxl.load_workbook(file.path)
+    wb = openpyxl.load_workbook(io.BytesIO(Path(file.path).read_bytes()))  # by content, whatever the name
     by_cell: dict[tuple[str, str], list[Finding]] = {}
     for f in cells:
         by_cell.setdefault((str(f.sheet), str(f.cell)), []).append(f)

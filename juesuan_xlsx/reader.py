@@ -7,6 +7,7 @@ defines are scanned (plus a margin), never a sheet's declared dimension.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,8 +128,10 @@ def find_sheets(wb: Any, spec: Spec) -> dict[str, Worksheet]:
 
 def read_workbook(path: str | Path) -> ReadResult:
     path = Path(path)
-    wb = openpyxl.load_workbook(path, data_only=False)
-    cached_wb = openpyxl.load_workbook(path, data_only=True)
+    # from the bytes, not the name: openpyxl refuses a real xlsx whose name ends in .xls or .et
+    data = path.read_bytes()
+    wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+    cached_wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     spec, mode, dept = detect_spec(wb)
     sheets = find_sheets(wb, spec)
     reference = layout_all(Instance.free(spec))  # expected positions (header, first data row)

@@ -78,6 +78,12 @@ def test_cents_round_half_up_not_binary():
     assert to_cents(Decimal("-0.145")) == -15
 
 
+def test_difference_is_rounded_not_each_side():
+    """Regression (found by the three-engine test): the workbook computes ROUND((L-R)*100,0)."""
+    outcome = judge(_eq(), Figure.typed(Decimal("0.144")), Figure.typed(Decimal("0.136")))
+    assert outcome.status == Status.ROUNDING  # 0.8 分 → 1 分; rounding each side first would give 0
+
+
 def test_typed_zero_is_a_rounded_figure_blank_is_exact():
     assert Figure.typed(Decimal(0)).k == 1
     # 1 元 and 49 元 both print as 0.00 万元, their sum (50 元) as 0.01
