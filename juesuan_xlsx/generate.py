@@ -267,8 +267,8 @@ class _Writer:
         code = f'$A{first + 1}&""'
         first_key = self.inst.code_tables[lay.table.id].rows[0].key
         render = Renderer(self.layouts)
-        formulas = self.inst.formula_cells()
-        for eq in self.inst.equations():
+        formulas = self.plan.defining
+        for eq in self.plan.equations:
             if eq.per_row == lay.table.id and eq.relation.kind == "hierarchy" and eq.anchor is not None \
                     and eq.anchor.row == first_key:
                 _, col = lay.cells[eq.anchor]

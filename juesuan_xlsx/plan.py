@@ -51,6 +51,8 @@ class Plan:
     formulas: dict[tuple[str, int, int], Planned] = field(default_factory=dict)
     check_lines: list[CheckLine] = field(default_factory=list)
     summary_row: int = 1
+    equations: list[Equation] = field(default_factory=list)  # the instance's equations the plan was made from
+    defining: dict[Cell, Equation] = field(default_factory=dict)  # formula cell → its equation
 
     def add(self, item: Planned) -> None:
         self.formulas[(item.sheet, item.row, item.col)] = item
@@ -60,7 +62,7 @@ def make_plan(inst: Instance, layouts: dict[str, TableLayout], dictionary_size: 
     equations = inst.equations()
     formulas = inst.formula_cells(equations)
     render = Renderer(layouts)
-    plan = Plan()
+    plan = Plan(equations=equations, defining=formulas)
     spec = inst.spec
     for cell, eq in formulas.items():
         lay = layouts[cell.table]
