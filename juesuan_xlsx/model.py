@@ -185,17 +185,17 @@ class Instance:
         # a column that every row computes from its own other columns (02 本年收入合计 …) needs no hierarchy of
         # its own: it follows exactly from the hierarchy of its source columns
         columns = [c for c in rel.columns if _row_formula(table.id, c, self) is None]
-        for row in ct.rows:
-            if row.code is None:
+        for code_row in ct.rows:
+            if code_row.code is None:
                 for col in columns:
-                    cell = Cell(table.id, row.key, col)
-                    yield Equation(rel, (Ref(cell),), (Children(table.id, row.key, col),), "check", "eq", cell,
+                    cell = Cell(table.id, code_row.key, col)
+                    yield Equation(rel, (Ref(cell),), (Children(table.id, code_row.key, col),), "check", "eq", cell,
                                    per_row=table.id, row_allowance=True)
-            elif len(row.code) != 7:  # 类/款 (a malformed code is treated as the workbook's formulas do)
-                kids = ct.children(row.code)
+            elif len(code_row.code) != 7:  # 类/款 (a malformed code is treated as the workbook's formulas do)
+                children = ct.children(code_row.code)
                 for col in columns:
-                    cell = Cell(table.id, row.key, col)
-                    yield Equation(rel, (Ref(cell),), tuple(Ref(Cell(table.id, k.key, col)) for k in kids),
+                    cell = Cell(table.id, code_row.key, col)
+                    yield Equation(rel, (Ref(cell),), tuple(Ref(Cell(table.id, k.key, col)) for k in children),
                                    mode, "eq", cell, row_allowance=ct.parents_typed)
 
     def _bindings(self, rel: Relation) -> Iterator[tuple[str | None, str | None, CodeRow | None]]:
@@ -243,8 +243,8 @@ class Instance:
         table = self.spec.table(addr.table)
         sign = addr.sign
         if addr.row == CLASSES:
-            for code in self.spec.class_codes:
-                yield Ref(Cell(table.id, code, addr.col), sign)
+            for class_code in self.spec.class_codes:
+                yield Ref(Cell(table.id, class_code, addr.col), sign)
             return
         if table.kind == "grid":
             yield Ref(Cell(table.id, addr.row, addr.col), sign)
@@ -256,7 +256,7 @@ class Instance:
         if origin == table.id and code_row is not None:
             yield Ref(Cell(table.id, code_row.key, addr.col), sign)
             return
-        code = code_row.code if code_row is not None else addr.row
+        code: str | None = code_row.code if code_row is not None else addr.row
         if code is None:  # free entry: the code of the bound row, typed later
             assert code_row is not None and origin is not None
             yield ByCode(table.id, addr.col, code_of=Cell(origin, code_row.key, addr.col), sign=sign)

@@ -82,10 +82,10 @@ def make_plan(inst: Instance, layouts: dict[str, TableLayout], dictionary_size: 
         if ct is None:
             continue
         sheet = table.sheet
-        for row in ct.rows:
-            if row.code is not None:
+        for code_row in ct.rows:
+            if code_row.code is not None:
                 continue
-            r = lay.code_rows[row.key]
+            r = lay.code_rows[code_row.key]
             code = f'$A{r + 1}&""'
             plan.add(Planned(sheet, r, 1, f'IF({code}="","",IFERROR(VLOOKUP({code},{dict_range},2,FALSE),'
                                           f'"{UNKNOWN_NAME}"))', "input_text", editable=True))
@@ -94,7 +94,7 @@ def make_plan(inst: Instance, layouts: dict[str, TableLayout], dictionary_size: 
                 plan.add(Planned(sheet, r, lay.parent_col, f'IF(LEN({code})>3,LEFT({code},LEN({code})-2),"")',
                                  "text"))
             if lay.status_col is not None:
-                text = row_status(per_row.get((table.id, row.key), []), code, render, formulas, inst, table.id)
+                text = row_status(per_row.get((table.id, code_row.key), []), code, render, formulas, inst, table.id)
                 plan.add(Planned(sheet, r, lay.status_col, text, "status"))
     _check_sheet(plan, inst, layouts, equations, formulas, render)
     return plan

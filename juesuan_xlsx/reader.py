@@ -227,7 +227,7 @@ def _read_codes(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: Table
             sum_row = r
             break
     if sum_row is None:
-        result.problems.append(("R-缺少合计行", ws.title, None, {"table": table.label}))
+        result.problems.append(("R-缺少合计行", ws.title, None, {"label": table.label}))
         result.inst.code_tables[table.id] = CodeTable([], parents_typed=free)
         return
     result.sum_rows[table.id] = sum_row
@@ -239,12 +239,12 @@ def _read_codes(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: Table
     blank_run = 0
     for r in range(sum_row + 1, limit):
         code_value = ws.cell(r + 1, 1).value
-        first = norm(code_value)
-        if first.startswith(("注", "说明")):
+        code_text = norm(code_value)
+        if code_text.startswith(("注", "说明")):
             break
         amounts = [ws.cell(r + 1, 3 + j).value for j in range(ncols)]
         typed = [a for a in amounts if a is not None and not (isinstance(a, str) and a.startswith("="))]
-        if not first and not typed:
+        if not code_text and not typed:
             blank_run += 1
             if blank_run > MARGIN and r > lay.entry_last:
                 break
@@ -265,18 +265,18 @@ def _read_codes(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: Table
     actual_layout = TableLayout(table, sum_row, last + 1)
     for j, column in enumerate(table.columns):
         actual_layout.cells[Cell(table.id, SUM_ROW, column.key)] = (sum_row, 2 + j)
-    for r in range(first, last + 1):
-        key = f"#{r - sum_row}"
-        actual_layout.code_rows[key] = r
+    for block_row in range(first, last + 1):
+        block_key = f"#{block_row - sum_row}"
+        actual_layout.code_rows[block_key] = block_row
         for j, column in enumerate(table.columns):
-            actual_layout.cells[Cell(table.id, key, column.key)] = (r, 2 + j)
+            actual_layout.cells[Cell(table.id, block_key, column.key)] = (block_row, 2 + j)
     actual_layout.status_col, actual_layout.level_col, actual_layout.parent_col = (
         lay.status_col, lay.level_col, lay.parent_col) if free else (None, None, None)
     result.layouts[table.id] = actual_layout
     # rows without a code, or outside the totals, take part in no relation (as in the workbook's own
     # formulas); the verifier reports them
     inside = {e.key for e in entries if first <= e.row <= last}
-    usable = [r for r in rows if r.key in inside and r.code is not None]
+    usable = [row for row in rows if row.key in inside and row.code is not None]
     result.inst.code_tables[table.id] = CodeTable(usable, parents_typed=free)
 
 

@@ -67,9 +67,9 @@ def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Eng
         if line.equation is None:
             number = max(row_status.get(line.table or "", [0]), default=0)
         else:
-            outcome = by_anchor.get((line.equation.relation.code, line.equation.anchor))
-            if outcome is None:  # a check with no figures on either side in this workbook
-                outcome = Outcome(line.equation, Status.OK, Decimal(0), Decimal(0), 0)
+            found = by_anchor.get((line.equation.relation.code, line.equation.anchor))
+            # a check with no figures on either side in this workbook
+            outcome = found or Outcome(line.equation, Status.OK, Decimal(0), Decimal(0), 0)
             left, right = outcome.left, outcome.right
             out[(CHECK_SHEET, r, 3)] = left
             out[(CHECK_SHEET, r, 4)] = right

@@ -214,10 +214,10 @@ def _grid_rows(raw: list[Mapping[str, Any]], panel_values: tuple[str, ...], spec
                                     code, panel_values))
         elif "econ" in item:
             for code in item["econ"]:
-                name = jingji.name(code)
-                if name is None:
+                econ_name = jingji.name(code)
+                if econ_name is None:
                     raise SpecError(f"{where}: 经济分类编码 {code} 不在字典中")
-                rows.append(GridRow(code, name, None, code, panel_values))
+                rows.append(GridRow(code, econ_name, None, code, panel_values))
         else:
             values = tuple(item.get("values", panel_values))
             rows.append(GridRow(item["key"], item.get("label", ""), line, None, values))

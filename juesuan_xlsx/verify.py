@@ -451,7 +451,7 @@ def _norm_name(name: str) -> str:
 def same_value(a: Any, b: Any) -> bool:
     """Equal as a spreadsheet shows them: numbers within 10⁻⁶, blank equal to "" and 0."""
     if isinstance(a, bool) or isinstance(b, bool):
-        return a == b
+        return bool(a == b)
     if isinstance(a, int | float | Decimal) and isinstance(b, int | float | Decimal):
         return abs(Decimal(repr(float(a))) - Decimal(repr(float(b)))) <= Decimal("0.000001")
     if a in (None, "") and b in (None, ""):

@@ -32,7 +32,7 @@ class Renderer:
 
     def cell(self, cell: Cell, here: str, absolute: bool = False) -> str:
         row, col = self.layouts[cell.table].cells[cell]
-        return self.sheet_prefix(cell.table, here) + xl_rowcol_to_cell(row, col, absolute, absolute)
+        return self.sheet_prefix(cell.table, here) + str(xl_rowcol_to_cell(row, col, absolute, absolute))
 
     def _column_range(self, table_id: str, col: int, here: str) -> str:
         lay = self.layouts[table_id]
