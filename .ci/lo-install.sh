@@ -6,6 +6,7 @@
 # but runs apt-get update + install anyway (to pick up security updates).
 #
 #   libreoffice-calc-nogui  headless Calc (no X11/GTK dependencies)
+#   libreoffice-writer-nogui  headless Writer: `export --to pdf` converts the docx (Calc alone cannot open it)
 #   python3-uno             the Python-UNO bridge; it belongs to Debian's python3 (3.11 on bookworm), so the
 #                           tests must run under a Python 3.11 (juesuan_xlsx.libreoffice checks and says so)
 #   fonts-noto-cjk          Chinese glyphs in PDF/PNG exports (otherwise empty boxes)
@@ -14,7 +15,7 @@
 # --no-install-recommends keeps the install to what is needed; the tests pass on such an install.
 set -euo pipefail
 
-PACKAGES=(libreoffice-calc-nogui python3-uno fonts-noto-cjk poppler-utils)
+PACKAGES=(libreoffice-calc-nogui libreoffice-writer-nogui python3-uno fonts-noto-cjk poppler-utils)
 
 if [[ "${EUID}" -ne 0 ]]; then
     echo "lo-install.sh: run as root (apt-get needs it)" >&2

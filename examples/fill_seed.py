@@ -27,7 +27,8 @@ def main() -> None:
     data = load_fill_file(args.data)
     spec = load_spec(data.year, data.profile)
     data = load_fill_file(args.data, spec)
-    generate(spec, args.output, Options(dept=data.dept, filling=data.filling), overwrite=args.force)
+    generate(spec, args.output, Options(dept=data.dept, filling=data.filling, shuoming=data.shuoming),
+             overwrite=args.force)
     print(f"已生成：{args.output}")
 
 

@@ -172,6 +172,41 @@ def verify_command(paths: tuple[str, ...], as_json: bool, strict: bool, annotate
         raise SystemExit(1)
 
 
+@cli.command("export", context_settings=CONTEXT, options_metavar="[选项]")
+@click.argument("path", metavar="文件", type=click.Path(dir_okay=False))
+@click.option("--to", "fmt", required=True, type=click.Choice(["xlsx", "docx", "pdf", "csv", "json"]),
+              help="导出格式：xlsx（公开用表格）、docx（完整公开文本）、pdf、csv（每表一个文件）、json。")
+@click.option("-o", "--output", type=click.Path(), metavar="输出",
+              help="输出文件（csv 为输出目录）；默认在原文件旁按格式命名。")
+@click.option("--force", is_flag=True, help="校验有错误时仍然导出（每个输出都醒目标注“未通过校验”），并覆盖已有输出。")
+def export_command(path: str, fmt: str, output: str | None, force: bool) -> None:
+    """先校验，再把报表导出为公开文件；情况说明由表中数字生成，不会与表格矛盾。
+
+    \b
+    校验有错误时拒绝导出（退出码 1），除非加 --force。已有的输出文件不会被覆盖，除非加 --force。
+    例：juesuan-xlsx export 某某局2024.xlsx --to docx
+    """
+    from .export import ExportError, ExportRefused, default_output, export
+    from .report import to_text
+    from .verify import Report
+
+    target = Path(output) if output else default_output(path, fmt)
+    try:
+        written = export(path, fmt, target, force=force, overwrite=force)
+    except ExportRefused as exc:
+        click.echo(to_text(Report([exc.report]), notes=False))
+        click.echo("校验有错误，未导出。请改正后重试，或加 --force 导出标注“未通过校验”的文件。", err=True)
+        raise SystemExit(1) from None
+    except OutputExists as exc:
+        raise UsageError(str(exc)) from None
+    except ExportError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"无法写入 {target}：{os_reason(exc)}") from None
+    for item in written:
+        click.echo(f"已导出：{item}")
+
+
 @cli.command("rules", context_settings=CONTEXT, options_metavar="[选项]")
 @click.option("--year", type=int, default=2024, show_default=True, help="年度。")
 @click.option("--profile", default="central", show_default=True, help="表样格式。")

@@ -20,6 +20,7 @@ class FillFile:
     dept: str
     filling: Filling
     printed: dict[Cell, Decimal]
+    shuoming: Any = None  # NarrativeInputs for the 说明 sheet, from a [shuoming] table
 
 
 def _amount(value: Any, where: str) -> Decimal:
@@ -52,5 +53,10 @@ def load_fill_file(path: str | Path, spec: Spec | None = None) -> FillFile:
         if unknown:
             raise ValueError(f"{path}: 以下单元格不在 {spec.key} 表样中：{'、'.join(unknown)}")
     printed = {_cell(k): _amount(v, k) for k, v in raw.get("printed", {}).items()}
+    shuoming = None
+    if "shuoming" in raw:
+        from .export.shuoming import inputs_from_mapping
+
+        shuoming = inputs_from_mapping(raw["shuoming"])
     return FillFile(int(raw["year"]), raw.get("profile", "central"), raw.get("dept", ""),
-                    Filling(cells, rows), printed)
+                    Filling(cells, rows), printed, shuoming)

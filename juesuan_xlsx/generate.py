@@ -61,6 +61,7 @@ class Options:
     codes: tuple[str, ...] | None = None  # None: free-entry rows
     dictionary: Dictionary | None = None  # 功能分类, with the user's additions
     filling: Filling | None = None
+    shuoming: Any = None  # NarrativeInputs pre-filled into the 说明 sheet (examples, merge); None: blank
 
 
 def build_instance(spec: Spec, options: Options) -> Instance:
@@ -122,6 +123,9 @@ class _Writer:
         self._guide()
         for table in self.spec.tables:
             self._table(table, self.layouts[table.id])
+        from .export.shuoming import write_shuoming_sheet  # the narrative's inputs live with the exporter
+
+        write_shuoming_sheet(self.wb, self.fmt, self.options.shuoming)
         self._checks()
         self._dictionary()
         wb.set_calc_mode("auto")

@@ -192,6 +192,7 @@ class _Verifier:
         self.figures = self.engine.compute(inputs, typed_over)
         self.outcomes = self.engine.check_all(self.figures)
         self._relations()
+        self._shuoming()
         self.intact = intact
         if self.evaluate:
             self._evaluate(intact)
@@ -311,6 +312,27 @@ class _Verifier:
                 self.add(checks.OVERWRITTEN, where, table=_table_of(item), expected=_short(item.text),
                          value=raw_value)
         return intact
+
+    # -- the 说明 sheet ----------------------------------------------------------------------------------------------
+    def _shuoming(self) -> None:
+        from .export.narrative import missing_inputs, placeholders
+        from .export.shuoming import find_sheet, input_cell, read_shuoming_sheet
+        from .export.values import values_from_read
+
+        if find_sheet(self.read.wb) is None:
+            self.add(checks.SHUOMING_SHEET)
+            return
+        given = read_shuoming_sheet(self.read.wb)
+        for key, label in missing_inputs(given, values_from_read(self.read)):
+            where = input_cell(self.read.wb, key)
+            sheet, _, address = (where or "").partition("!")
+            self.add(checks.SHUOMING_MISSING, (sheet, address) if where else None, label=label,
+                     **({} if where else {"where": "说明表"}))
+        for key, _label, text in placeholders(given):
+            where = input_cell(self.read.wb, key)
+            sheet, _, address = (where or "").partition("!")
+            self.add(checks.SHUOMING_PLACEHOLDER, (sheet, address) if where else None, text=text,
+                     **({} if where else {"where": "说明表"}))
 
     # -- relations ----------------------------------------------------------------------------------------------
     def _relations(self) -> None:

@@ -36,7 +36,7 @@ def generated(request, spec, tmp_path_factory):
 
 def test_sheets_in_order_with_stable_markers(generated, spec):
     _, _, wb = generated
-    assert wb.sheetnames == ["填表说明", *[t.sheet for t in spec.tables], CHECK_SHEET, "字典"]
+    assert wb.sheetnames == ["填表说明", *[t.sheet for t in spec.tables], "说明", CHECK_SHEET, "字典"]
     for table in spec.tables:
         ws = wb[table.sheet]
         assert ws.sheet_properties.codeName == table.codename

@@ -1,0 +1,149 @@
+"""``juesuan-xlsx export``: a verified workbook turned into the files a department publishes.
+
+    export(path, "docx", Path("某某局2024年度部门决算.docx"))
+
+Verification runs first; a workbook with errors is refused (:class:`ExportRefused`, carrying the report) unless
+``force``, and then every output says 未通过校验 visibly (title suffix, first line, header of every page).  Every
+file is written to a temporary name beside its target and moved into place in one step; an existing file is
+never replaced unless ``overwrite``.  The input workbook is only read.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+from collections.abc import Callable
+from pathlib import Path
+
+from ..atomic import OutputExists, atomic_output
+from ..reader import read_workbook
+from ..verify import verify_file
+from .errors import ExportError, ExportRefused, PdfFailed, PdfUnavailable
+from .narrative import NarrativeInputs, generate_narrative, missing_inputs
+from .shuoming import read_shuoming_sheet
+from .tables import STAMP, PubTable, publication_tables
+from .values import WorkbookValues, values_from_read
+
+__all__ = ["FORMATS", "STAMP", "ExportError", "ExportRefused", "OutputExists", "PdfFailed", "PdfUnavailable",
+           "default_output", "export", "load", "missing"]
+
+FORMATS = ("xlsx", "docx", "pdf", "csv", "json")
+
+
+def default_output(path: str | Path, to: str) -> Path:
+    """Where the CLI puts an export without -o: beside the workbook (csv: a folder of nine files)."""
+    source = Path(path)
+    if to == "csv":
+        return source.with_name(f"{source.stem}-csv")
+    if to == "xlsx":
+        return source.with_name(f"{source.stem}-公开.xlsx")
+    return source.with_suffix(f".{to}")
+
+
+def load(path: str | Path) -> tuple[WorkbookValues, NarrativeInputs]:
+    """Values of every amount cell and the 说明 inputs of a workbook (no verification)."""
+    read = read_workbook(path)
+    return values_from_read(read), read_shuoming_sheet(read.wb)
+
+
+def export(path: str | Path, to: str, output: Path, *, force: bool = False, overwrite: bool = False) -> list[Path]:
+    """Export ``path`` to ``to`` (xlsx, docx, pdf, csv, json) at ``output`` (csv: a folder); the written paths."""
+    fmt = to.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ExportError(f"不支持导出为“{to}”。可选：{'、'.join(FORMATS)}")
+    source = Path(path)
+    output = Path(output)
+    # before the slow part: an existing output, a missing folder or a missing LibreOffice is said at once
+    _check_targets(source, [output], overwrite, folder=fmt == "csv")  # csv: a folder, its files checked below
+    if fmt == "pdf":
+        from .pdf import check_writer
+
+        check_writer()
+    report = verify_file(source)
+    if report.spec is None:  # not read at all (not a workbook, not our template, unsafe): nothing to force
+        raise ExportError(f"{source} 无法作为部门决算公开表读取，不能导出：" +
+                          "；".join(f.message for f in report.findings[:3]))
+    if not report.valid and not force:
+        raise ExportRefused(report)
+    try:
+        values, inputs = load(source)
+    except Exception as exc:  # noqa: BLE001 - a forced export of a damaged workbook: say so, in Chinese
+        raise ExportError(f"{source} 读取失败，不能导出：{type(exc).__name__}: {exc}") from exc
+    if values.unresolved and not force:
+        cells = "、".join(sorted(values.where.get(c, str(c)) for c in values.unresolved)[:5])
+        raise ExportError(f"{source} 中 {cells} 填的是公式，且没有保存计算结果，无法得知其金额。请在 Excel/WPS 中打开、"
+                          "重算并保存，或改为直接填写数字；如确需导出草稿，请加 --force。")
+    stamped = not report.valid or bool(values.unresolved)
+    targets = [output / f"{t.label}.csv" for t in values.spec.tables] if fmt == "csv" else [output]
+    if fmt == "csv":
+        if output.is_dir():
+            _check_targets(source, targets, overwrite)  # all or nothing: no file written when one exists
+        output.mkdir(exist_ok=True)
+    else:
+        _check_targets(source, targets, overwrite)
+    written = []
+    for target, writer in zip(targets, _writers(fmt, values, inputs, stamped), strict=True):
+        with atomic_output(target, overwrite=overwrite) as tmp:
+            writer(tmp)
+        written.append(target)
+    return written
+
+
+def _check_targets(source: Path, targets: list[Path], overwrite: bool, *, folder: bool = False) -> None:
+    """Refuse early: missing folder, the input itself, a directory where a file goes, an existing file."""
+    for target in targets:
+        parent = target.parent if str(target.parent) else Path(".")
+        if not parent.is_dir():  # OSErrors the CLI already words in Chinese (目录不存在…)
+            raise FileNotFoundError(errno.ENOENT, "目录不存在", str(parent))
+        if target.exists() and target.resolve() == source.resolve():
+            raise ExportError(f"输出文件不能与输入文件相同：{target}")
+        if folder:
+            if target.exists() and not target.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "导出 csv 需要给出一个目录（九张表各一个文件）", str(target))
+            continue
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "这是一个目录", str(target))
+        if target.exists() and not overwrite:
+            raise OutputExists(f"文件已存在：{target}（如需覆盖请加 --force）")
+
+
+def _writers(fmt: str, values: WorkbookValues, inputs: NarrativeInputs, stamped: bool) -> list[Callable[[Path], None]]:
+    if fmt == "xlsx":
+        from .xlsx import write_xlsx
+
+        return [lambda p: write_xlsx(values, p, stamped=stamped)]
+    if fmt == "json":
+        from .csv_json import write_json
+
+        return [lambda p: write_json(values, p, inputs, stamped=stamped)]
+    if fmt == "csv":
+        return [functools.partial(_csv_writer, t, stamped) for t in publication_tables(values)]
+    from .docx import write_docx
+
+    sections = generate_narrative(values, inputs)
+    if fmt == "docx":
+        return [lambda p: write_docx(values, inputs, sections, p, stamped=stamped)]
+
+    def to_pdf(p: Path) -> None:
+        import tempfile
+
+        from .pdf import docx_to_pdf
+
+        with tempfile.TemporaryDirectory(prefix="juesuan-export-") as tmp:
+            docx = Path(tmp) / "document.docx"
+            write_docx(values, inputs, sections, docx, stamped=stamped)
+            docx_to_pdf(docx, p)
+
+    return [to_pdf]
+
+
+def _csv_writer(table: PubTable, stamped: bool, path: Path) -> None:
+    from .csv_json import write_csv
+
+    write_csv(table, path, stamped=stamped)
+
+
+def missing(path: str | Path) -> list[tuple[str, str]]:
+    """The 说明 inputs a workbook's document would show as （未填写）."""
+    values, inputs = load(path)
+    return missing_inputs(inputs, values)

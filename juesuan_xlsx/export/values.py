@@ -1,0 +1,220 @@
+"""Every amount of a workbook as the publication shows it: the engine's figures, rounded to 万元 with two decimals.
+
+Inputs are the typed figures exactly as the verifier reads them (a blank cell is 0, a number stored as text counts
+0 as in a SUM — the verifier reports it as an error, so an unforced export never meets one); formula cells get the
+value the spec's equation gives (:class:`juesuan_xlsx.engine.Engine`), never a cached value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from ..amounts import parse_amount
+from ..codes import expand_codes
+from ..engine import Engine, Figure
+from ..model import Cell, Instance
+from ..plan import UNKNOWN_NAME
+from ..reader import ReadResult, read_workbook
+from ..spec import SUM_ROW, Spec, Table
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def cents(value: Decimal) -> Decimal:
+    """Two decimals, rounded half-up (never truncated, never float)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    """One row of a table: a code-table row (``sum`` or ``#i``) or a grid row (its spec key)."""
+
+    key: str
+    code: str | None
+    name: str
+    amounts: Mapping[str, Decimal]  # column key → 万元, two decimals
+    line: int | None = None
+
+    @property
+    def level(self) -> int:
+        """0 合计 / grid row, 1 类, 2 款, 3 项 (by the length of the 功能分类 code)."""
+        if self.key == SUM_ROW or self.code is None:
+            return 0
+        return {3: 1, 5: 2, 7: 3}.get(len(self.code), 0)
+
+    @property
+    def zero(self) -> bool:
+        return all(v == 0 for v in self.amounts.values())
+
+
+@dataclass(frozen=True)
+class TableValues:
+    table: Table
+    rows: tuple[ValueRow, ...]  # code tables: the 合计 row first, then the rows as typed; grid: spec order
+
+    def row(self, key: str) -> ValueRow:
+        for row in self.rows:
+            if row.key == key:
+                return row
+        raise KeyError(f"{self.table.id}.{key}")
+
+    def by_code(self, code: str) -> ValueRow | None:
+        return next((r for r in self.rows if r.code == code and r.key != SUM_ROW), None)
+
+    @property
+    def code_rows(self) -> tuple[ValueRow, ...]:
+        return tuple(r for r in self.rows if r.key != SUM_ROW)
+
+    @property
+    def empty(self) -> bool:
+        """No amount anywhere (公开07/08表 of most departments)."""
+        return all(r.zero for r in self.rows)
+
+
+@dataclass(frozen=True)
+class WorkbookValues:
+    path: Path
+    spec: Spec
+    dept: str
+    tables: Mapping[str, TableValues]
+    cells: Mapping[Cell, Decimal]  # every amount cell, 万元 with two decimals
+    where: Mapping[Cell, str] = field(default_factory=dict)  # cell → "公开03表!C9"
+    typed_over: frozenset[Cell] = frozenset()  # formula cells the user typed a figure into
+    # input cells holding a formula of the user's: the value its application last saved is used ...
+    formula_inputs: frozenset[Cell] = frozenset()
+    # ... and these had none (never recalculated): they count 0, and export() refuses them unless forced
+    unresolved: frozenset[Cell] = frozenset()
+
+    @property
+    def year(self) -> int:
+        return self.spec.year
+
+    @property
+    def profile(self) -> str:
+        return self.spec.profile
+
+    def amount(self, table: str, row: str, col: str) -> Decimal:
+        """A cell's value; a cell the workbook does not have (a code not used) is 0."""
+        return self.cells.get(Cell(table, row, col), ZERO)
+
+
+def workbook_values(path: str | Path) -> WorkbookValues:
+    """Read a workbook and compute every amount (no verification: run :func:`verify_file` for that)."""
+    return values_from_read(read_workbook(path))
+
+
+def typed_inputs(read: ReadResult, engine: Engine) -> tuple[dict[Cell, Decimal], set[Cell]]:
+    """The typed figures and the formula cells typed over.
+
+    The same lines as ``juesuan_xlsx.verify._Verifier._inputs`` without its findings (verify.py is not to be
+    edited from here; keep the two in step).
+    """
+    formulas = engine.formulas
+    inputs: dict[Cell, Decimal] = {}
+    typed_over: set[Cell] = set()
+    for cell, raw in read.cells.items():
+        if raw.formula is not None:
+            continue
+        amount = parse_amount(raw.value)
+        if cell in formulas:
+            typed_over.add(cell)
+        if amount.kind != "blank":
+            inputs[cell] = amount.value
+    return inputs, typed_over
+
+
+def formula_inputs(read: ReadResult, engine: Engine) -> tuple[dict[Cell, Decimal], set[Cell]]:
+    """Input cells where the user typed a formula (=58.56, =A1+A2): their saved (cached) numeric value.
+
+    The verifier counts such a cell as 0 (it evaluates the formula for other purposes only); a publication must
+    not print 0 where the accountant's workbook shows 58.56, so the value the spreadsheet application saved is
+    used, and a cell without one is reported (unresolved).
+    """
+    found: dict[Cell, Decimal] = {}
+    unresolved: set[Cell] = set()
+    for cell, raw in read.cells.items():
+        if raw.formula is None or cell in engine.formulas:
+            continue
+        amount = parse_amount(raw.cached)
+        if amount.kind == "number":
+            found[cell] = amount.value
+        else:
+            unresolved.add(cell)
+    return found, unresolved
+
+
+def values_from_read(read: ReadResult) -> WorkbookValues:
+    engine = Engine(read.inst)
+    inputs, typed_over = typed_inputs(read, engine)
+    from_formulas, unresolved = formula_inputs(read, engine)
+    figures = engine.compute({**inputs, **from_formulas}, typed_over)
+    where = {cell: read.where(cell) for cell in read.cells}
+    values = _assemble(read.spec, read.dept, read.inst, figures, where, Path(read.path), frozenset(typed_over))
+    return replace(values, formula_inputs=frozenset(from_formulas), unresolved=frozenset(unresolved))
+
+
+def build_values(spec: Spec, dept: str, cells: Mapping[Cell, Decimal] | None = None,
+                 rows: Mapping[str, Sequence[tuple[str, str, Mapping[str, Decimal]]]] | None = None) -> WorkbookValues:
+    """Values without a workbook (tests, previews): grid inputs by cell, code-table 项 rows as (code, name,
+    {column: amount}); 类/款 rows, totals and cross-table cells are computed by the engine as in a ``--codes``
+    template.  Names of the added 类/款 rows come from the spec's dictionary."""
+    rows = rows or {}
+    per_table: dict[str, list[tuple[str, str]]] = {}
+    typed: dict[str, dict[str, Mapping[str, Decimal]]] = {}
+    for table in spec.tables:
+        if table.kind != "codes":
+            continue
+        given = {code: (name, amounts) for code, name, amounts in rows.get(table.id, ())}
+        codes = expand_codes(given)
+        per_table[table.id] = [(c, given[c][0] if c in given else spec.gongneng.name(c) or "") for c in codes]
+        typed[table.id] = {c: given[c][1] for c in given}
+    inst = Instance.fixed(spec, per_table)
+    inputs: dict[Cell, Decimal] = dict(cells or {})
+    for tid, ct in inst.code_tables.items():
+        for row in ct.rows:
+            for col, value in typed[tid].get(row.code or "", {}).items():
+                inputs[Cell(tid, row.key, col)] = Decimal(value)
+    engine = Engine(inst)
+    formulas = engine.formulas
+    figures = engine.compute({c: v for c, v in inputs.items() if c not in formulas})
+    return _assemble(spec, dept, inst, figures, {}, Path(""), frozenset())
+
+
+def _assemble(spec: Spec, dept: str, inst: Instance, figures: Mapping[Cell, Figure], where: Mapping[Cell, str],
+              path: Path, typed_over: frozenset[Cell]) -> WorkbookValues:
+    cells: dict[Cell, Decimal] = {}
+    for cell in inst.value_cells():
+        fig = figures.get(cell)
+        cells[cell] = cents(fig.value) if fig is not None else ZERO
+    where = {cell: w for cell, w in where.items() if cell in cells}
+    tables: dict[str, TableValues] = {}
+    for table in spec.tables:
+        if table.kind == "grid":
+            rows = tuple(
+                ValueRow(key, row.code, row.label.strip(), {c: cells.get(Cell(table.id, key, c), ZERO)
+                                                            for c in row.values}, row.line)
+                for key, row in table.grid_rows().items())
+        else:
+            keys = [c.key for c in table.columns]
+            ct = inst.code_tables.get(table.id)
+            code_rows = ct.rows if ct is not None else []
+            total = ValueRow(SUM_ROW, None, "合计", {k: cells.get(Cell(table.id, SUM_ROW, k), ZERO) for k in keys})
+            rows = (total, *(
+                ValueRow(r.key, r.code, _name(r.name, r.code, spec),
+                         {k: cells.get(Cell(table.id, r.key, k), ZERO) for k in keys})
+                for r in code_rows))
+        tables[table.id] = TableValues(table, rows)
+    return WorkbookValues(path, spec, dept, tables, cells, where, typed_over)
+
+
+def _name(typed: Any, code: str | None, spec: Spec) -> str:
+    """The name the workbook shows (typed, or the lookup's cached value), else the dictionary's."""
+    text = str(typed or "").strip()
+    if text and text != UNKNOWN_NAME:
+        return text
+    return (spec.gongneng.name(code) if code else None) or text

@@ -1,0 +1,118 @@
+"""The nine tables as a publication workbook: values, not formulas; no input tints, protection, helper columns,
+填表说明/说明/校验/字典 sheets; print-ready (A4 landscape, one page wide, header rows repeated, page numbers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from xlsxwriter.workbook import Workbook
+
+from .. import __version__
+from ..generate import CREATED
+from .tables import STAMP, STAMP_NOTE, PubTable, header_merges, publication_tables
+from .values import WorkbookValues
+
+AMOUNT = "#,##0.00"
+TITLE_ROW, LABEL_ROW, DEPT_ROW, HEADER_ROW = 0, 1, 2, 3
+
+
+def write_xlsx(values: WorkbookValues, path: Path, *, stamped: bool = False) -> None:
+    """Write the publication workbook to ``path`` (the caller makes it atomic)."""
+    wb = Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    title = f"{values.year}年度{values.dept}部门决算公开表" + (f"（{STAMP}）" if stamped else "")
+    wb.set_properties({"title": title, "subject": values.dept or "部门决算", "author": "juesuan-xlsx",
+                       "comments": (STAMP_NOTE if stamped else f"juesuan-xlsx {__version__}"), "created": CREATED})
+    fmt = _formats(wb)
+    for table in publication_tables(values):
+        _sheet(wb, table, fmt, stamped)
+    wb.close()
+
+
+def _sheet(wb: Workbook, pt: PubTable, fmt: dict[str, Any], stamped: bool) -> None:
+    table = pt.table
+    ws = wb.add_worksheet(table.sheet)
+    for col, width in enumerate(table.widths):
+        ws.set_column(col, col, width)
+    last = pt.width - 1
+    ws.merge_range(TITLE_ROW, 0, TITLE_ROW, last, pt.title(stamped), fmt["title"])
+    if stamped:
+        ws.merge_range(LABEL_ROW, 0, LABEL_ROW, max(0, last - 1), STAMP_NOTE, fmt["stamp"])
+    ws.write_string(LABEL_ROW, last, table.label, fmt["label"])
+    ws.merge_range(DEPT_ROW, 0, DEPT_ROW, max(1, last // 2), f"部门：{pt.dept}", fmt["plain"])
+    ws.write_string(DEPT_ROW, last, pt.unit, fmt["right"])
+    heights = [15.0] * len(pt.header)
+    for r1, c1, r2, c2, text in header_merges(pt.header):
+        if (r1, c1) == (r2, c2):
+            ws.write_string(HEADER_ROW + r1, c1, text, fmt["header"])
+        else:
+            ws.merge_range(HEADER_ROW + r1, c1, HEADER_ROW + r2, c2, text, fmt["header"])
+        span = sum(table.widths[c1:c2 + 1]) if table.widths else 10 * (c2 - c1 + 1)
+        lines = -(-len(text.replace(" ", "")) * 2 // max(span - 1, 1))  # wrapped lines of CJK text
+        per_row = 14.0 * lines / (r2 - r1 + 1)
+        for r in range(r1, r2 + 1):
+            heights[r] = max(heights[r], per_row)
+    for r, height in enumerate(heights):
+        ws.set_row(HEADER_ROW + r, height)
+    data_row = HEADER_ROW + len(pt.header)
+    for i, row in enumerate(pt.rows):
+        r = data_row + i
+        bold = row.kind in ("total", "class")
+        for c, cell in enumerate(row.cells):
+            if row.merge_label and c == 1:
+                continue
+            if cell.is_amount:
+                style = fmt["amount_bold" if bold else "amount"]
+                if cell.display:
+                    ws.write_number(r, c, float(cell.display), style)
+                else:
+                    ws.write_blank(r, c, None, style)
+            elif row.merge_label and c == 0:
+                ws.merge_range(r, 0, r, 1, cell.text, fmt["total_label"])
+            elif cell.centered:
+                ws.write_string(r, c, cell.text, fmt["line"])
+            else:
+                ws.write_string(r, c, cell.text, fmt["text_bold" if bold else "text"])
+    r = data_row + len(pt.rows)
+    span = sum(table.widths) or 80
+    for text, style in ([(pt.empty_note, "empty_note")] if pt.empty_note else []) + [(n, "note") for n in pt.notes]:
+        ws.merge_range(r, 0, r, last, text, fmt[style])
+        lines = -(-len(text) * 2 // span)  # a CJK character is about two column-width units wide
+        if lines > 1:
+            ws.set_row(r, 14 * lines)  # merged cells do not grow by themselves
+        r += 1
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(HEADER_ROW, data_row - 1)
+    ws.center_horizontally()
+    ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    if stamped:
+        ws.set_header(f"&C&\"宋体,加粗\"&KFF0000{STAMP}")
+    ws.hide_gridlines(2)
+
+
+def _formats(wb: Workbook) -> dict[str, Any]:
+    base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+    border = {"border": 1}
+
+    def f(**props: Any) -> Any:
+        return wb.add_format({**base, **props})
+
+    return {
+        "title": f(bold=True, font_size=16, align="center", font_name="黑体"),
+        "stamp": f(bold=True, font_color="#C00000"),
+        "label": f(align="right"),
+        "plain": f(),
+        "right": f(align="right"),
+        "header": f(bold=True, align="center", text_wrap=True, **border),
+        "text": f(text_wrap=True, **border),
+        "text_bold": f(text_wrap=True, bold=True, **border),
+        "total_label": f(bold=True, align="center", **border),
+        "line": f(align="center", **border),
+        "amount": f(num_format=AMOUNT, **border),
+        "amount_bold": f(num_format=AMOUNT, bold=True, **border),
+        "note": f(font_size=9, text_wrap=True),
+        "empty_note": f(text_wrap=True),
+    }
