@@ -100,8 +100,9 @@ def make(
     level: Level | None = None,
     **args: Any,
 ) -> Finding:
-    """Build a finding from a catalogue entry; the message is the template filled with ``args``."""
-    message = check.template.format(**args)
+    """Build a finding from a catalogue entry; the message is the template filled with ``args`` (a template may
+    also name {sheet} and {cell}, the finding's own place)."""
+    message = check.template.format(**{"sheet": sheet or "", "cell": cell or "", **args})
     return Finding(
         code=check.code,
         level=level or check.level,

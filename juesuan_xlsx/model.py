@@ -210,7 +210,9 @@ class Instance:
                 rows.extend((code, None, None) for code in self.spec.class_codes)
             elif item in self.code_tables:
                 for r in self._rows_of(item):
-                    if r.code is not None:
+                    # a relation over several tables' rows (05/07/08 against 03) is checked once per code; a
+                    # per-row relation of one table holds on every row, a repeated code included
+                    if r.code is not None and len(rel.for_rows) > 1:
                         if r.code in seen_codes:
                             continue
                         seen_codes.add(r.code)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from .amounts import parse_amount
 from .codes import Dictionary
 from .engine import Engine, Figure, Outcome, Status
-from .model import Cell, Instance
+from .model import Cell, Equation, Instance, Ref
 from .plan import CHECK_SHEET, UNKNOWN_NAME, Plan
 from .reader import ReadResult, excel_text
 
@@ -38,7 +39,10 @@ def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Eng
     for key, item in plan.formulas.items():
         if item.cell is not None:
             fig = figures.get(item.cell)
-            out[key] = fig.value if fig is not None else Decimal(0)
+            if fig is not None:
+                out[key] = fig.value
+            else:  # a row the model leaves out (no code): the workbook still sums what is typed on it
+                out[key] = _typed_sum(item.equation, read) if item.equation is not None else Decimal(0)
             continue
         if item.sheet == CHECK_SHEET:
             continue
@@ -83,3 +87,12 @@ def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Eng
     out[(CHECK_SHEET, plan.summary_row, 0)] = f"不符 {statuses.count(2)} 项，尾差 {statuses.count(1)} 项"
     return {k: v for k, v in out.items() if k in plan.formulas}
 
+
+def _typed_sum(eq: Equation, read: ReadResult) -> Decimal:
+    """Σ of an equation's right side straight from the typed cells (as SUM sees them: text counts 0)."""
+    total = Decimal(0)
+    for term in eq.rhs:
+        raw = read.cells.get(term.cell) if isinstance(term, Ref) else None
+        if raw is not None and raw.formula is None:
+            total += parse_amount(raw.value).value * term.sign
+    return total

@@ -18,7 +18,7 @@ import traceback
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -154,9 +154,11 @@ class _Verifier:
         self.findings = report.findings
 
     def add(self, check: Check, where: tuple[str, str] | None = None, *, level: Level | None = None,
-            table: str | None = None, **args: Any) -> None:
-        sheet, cell = where if where else (None, None)
+            table: str | None = None, sheet: str | None = None, **args: Any) -> None:
+        """``where`` is (sheet, cell); ``sheet`` alone points a finding at a whole sheet."""
+        cell = None
         if where:
+            sheet, cell = where
             args.setdefault("where", f"{sheet}!{cell}")
         self.findings.append(make(check, sheet=sheet, cell=cell, table=table, level=level, **args))
 
@@ -186,6 +188,11 @@ class _Verifier:
         self.plan_inst = self._plan_instance()
         self.plan = make_plan(self.plan_inst, read.layouts, read.dictionary_size or len(self.dictionary.entries))
         self.engine = Engine(read.inst)
+        self.evaluation: Any = None
+        if self.evaluate:
+            from .evaluate import evaluate_workbook
+
+            self.evaluation = evaluate_workbook(self.path)
         inputs, typed_over = self._inputs()
         self._codes()
         intact = self._formulas(typed_over)
@@ -194,8 +201,8 @@ class _Verifier:
         self._relations()
         self._shuoming()
         self.intact = intact
-        if self.evaluate:
-            self._evaluate(intact)
+        if self.evaluation is not None:
+            self._evaluate(self.evaluation, intact)
         self.report.stats = {"formulas": len(self.plan.formulas), "equations": len(self.engine.equations),
                              "rows": {t: len(ct.rows) for t, ct in read.inst.code_tables.items()}}
 
@@ -220,7 +227,11 @@ class _Verifier:
         typed_over: set[Cell] = set()
         for cell, raw in self.read.cells.items():
             if raw.formula is not None:
-                continue  # a formula: ours (checked later) or the user's in an input cell (evaluated later)
+                if cell not in formulas:  # the user's own formula in an input cell (=50+8.56): its value counts
+                    value = self._formula_value(raw)
+                    if value is not None:
+                        inputs[cell] = value
+                continue
             amount = parse_amount(raw.value)
             if cell in formulas:
                 typed_over.add(cell)
@@ -228,6 +239,15 @@ class _Verifier:
                 inputs[cell] = amount.value
             self._amount_problems(cell, raw.value, amount)
         return inputs, typed_over
+
+    def _formula_value(self, raw: Any) -> Decimal | None:
+        """The value of a user's formula: evaluated when the workbook could be, else what the application saved."""
+        value = raw.cached
+        if self.evaluation is not None and self.evaluation.evaluated:
+            key = (raw.sheet, raw.address)
+            value = self.evaluation.values.get(key, value)
+        amount = parse_amount(value)
+        return amount.value if amount.kind == "number" else None
 
     def _amount_problems(self, cell: Cell, raw: Any, amount: Amount) -> None:
         where = self.where(cell)
@@ -240,7 +260,7 @@ class _Verifier:
         elif amount.kind == "number":
             if decimals(amount.value) > 2:
                 self.add(checks.DECIMALS, where, table=table, value=str(amount.value),
-                         rounded=fmt(amount.value.quantize(Decimal("0.01"))))
+                         rounded=fmt(amount.value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)))
             if amount.value < 0:
                 self.add(checks.NEGATIVE, where, table=table, value=fmt(amount.value))
 
@@ -356,10 +376,9 @@ class _Verifier:
         return self._typed_over_cache
 
     # -- headless evaluation, cached values, agreement ----------------------------------------------------------------
-    def _evaluate(self, intact: set[tuple[str, int, int]]) -> None:
-        from .evaluate import CIRCULAR_ERROR, evaluate_workbook
+    def _evaluate(self, evaluation: Any, intact: set[tuple[str, int, int]]) -> None:
+        from .evaluate import CIRCULAR_ERROR
 
-        evaluation = evaluate_workbook(self.path)
         read = self.read
         if not evaluation.evaluated:
             for (sheet, address), problems in sorted(evaluation.skipped.items()):
@@ -380,11 +399,11 @@ class _Verifier:
                 uncached += value not in (None, "", 0)
             elif not same_value(cached, value):
                 stale.append(key)
-        if read.fresh:
-            pass  # written by juesuan-xlsx with empty cached values on purpose (a spreadsheet computes on open)
-        elif uncached and uncached == sum(1 for v in evaluation.values.values() if v not in (None, "", 0)):
+        # a file written by juesuan-xlsx has empty cached values on purpose (a spreadsheet computes them on open)
+        if not read.fresh and uncached and uncached == sum(1 for v in evaluation.values.values()
+                                                           if v not in (None, "", 0)):
             self.add(checks.NO_CACHE, count=len(evaluation.values))
-        elif stale:
+        if stale:
             examples = "、".join(f"{s}!{a}" for s, a in sorted(stale)[:5])
             self.add(checks.STALE, count=len(stale), examples=examples)
         self._agreement(evaluation, intact)
@@ -404,8 +423,11 @@ class _Verifier:
         return out
 
     def _agreement(self, evaluation: Any, intact: set[tuple[str, int, int]]) -> None:
-        if any(self.read.cells[c].formula is None for c in self.engine.formulas if c in self.read.cells):
-            return  # a typed-over total changes everything computed from it; already reported
+        # Damage already reported (a typed-over, changed or missing template formula, an error value, a cycle)
+        # changes what everything downstream computes; comparing then would only repeat it as a false alarm.
+        damaged = any(key not in intact for key, item in self.plan.formulas.items() if not item.editable)
+        if damaged or evaluation.errors or evaluation.circular:
+            return
         for (title, address), want in self.expected().items():
             got = evaluation.values.get((title, address), evaluation.errors.get((title, address)))
             if not same_value(got, want):
@@ -419,12 +441,12 @@ def _relation_args(outcome: Outcome, verifier: _Verifier) -> dict[str, Any]:
     eq = outcome.equation
     rel = eq.relation
     where_left = _describe_side(eq.lhs, verifier)
-    labels = {"eq": ("表中为 ", "按关系应为 "), "le": ("表中为 ", "不应超过 "), "ge": ("表中为 ", "不应小于 ")}[eq.kind]
+    labels = {"eq": ("表中", "按关系应为 "), "le": ("表中", "不应超过 "), "ge": ("表中", "不应小于 ")}[eq.kind]
     title = rel.title + (f"（科目 {eq.code}）" if eq.code else "")
     rounding = outcome.status == Status.ROUNDING
     return {
         "title": title, "left": fmt(outcome.left), "right": fmt(outcome.right), "diff": fmt(outcome.difference),
-        "allowed": fmt(outcome.allowed), "left_label": labels[0] + (f"（{where_left}）" if where_left else ""),
+        "allowed": fmt(outcome.allowed), "left_label": labels[0] + (f"（{where_left}）" if where_left else "") + "为 ",
         "right_label": labels[1], "hint": "" if rounding else rel.hint,
         "verdict": "，在允许范围内，是万元四舍五入造成的尾差" if rounding else "，超出允许范围",
         "status": outcome.status.value, "k": outcome.k,
