@@ -207,6 +207,72 @@ def export_command(path: str, fmt: str, output: str | None, force: bool) -> None
         click.echo(f"已导出：{item}")
 
 
+@cli.command("merge", context_settings=CONTEXT, options_metavar="[选项]")
+@click.argument("paths", nargs=-1, required=True, metavar="文件或目录...")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="部门汇总.xlsx",
+              help="汇总后的新工作簿。")
+@click.option("--dept", default=None, help="汇总后的部门名称（默认取各单位共同的名称）。")
+@click.option("--force", is_flag=True, help="有单位的报表校验出错误时仍然汇总。")
+@click.option("--overwrite", is_flag=True, help="输出文件已存在时覆盖。")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, metavar="N", help="同时校验的文件数。")
+def merge_command(paths: tuple[str, ...], output: str, dept: str | None, force: bool, overwrite: bool,
+                  jobs: int | None) -> None:
+    """把各单位的报表汇总为部门决算：逐格相加，功能分类科目按编码合并，生成同年度、同表样、带公式的新工作簿。
+
+    \b
+    先校验每个单位的报表，有错误的拒绝汇总（列出问题），除非加 --force。汇总结果会再校验一次。
+    例：juesuan-xlsx merge 本级.xlsx 事务中心.xlsx -o 部门汇总.xlsx --dept 某某局
+    """
+    from .merge import InputsHaveErrors, MergeError, merge
+    from .report import render_file
+
+    try:
+        result = merge(paths, output, dept=dept, force=force, overwrite=overwrite, jobs=jobs, progress=True)
+    except InputsHaveErrors as exc:
+        for report in exc.reports:
+            click.echo("\n".join(render_file(report, notes=False)))
+        click.echo("有单位的报表存在错误，未汇总。请改正后重试，或加 --force 强制汇总。", err=True)
+        raise SystemExit(1) from None
+    except (MergeError, OutputExists) as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"无法写入 {output}：{os_reason(exc)}") from None
+    for note in result.notes:
+        click.echo(f"提示：{note}", err=True)
+    click.echo("\n".join(render_file(result.report)))
+    click.echo(f"已汇总 {len(result.sources)} 个文件：{result.output}")
+    if not result.valid:
+        raise SystemExit(1)
+
+
+@cli.command("summary", context_settings=CONTEXT, options_metavar="[选项]")
+@click.argument("paths", nargs=-1, required=True, metavar="目录或文件...")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="汇总表.xlsx|.csv",
+              help="汇总表：.xlsx（可筛选排序）或 .csv。")
+@click.option("--force", is_flag=True, help="输出文件已存在时覆盖。")
+@click.option("--no-cache", is_flag=True, help="不使用上次的校验结果，全部重新校验。")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, metavar="N", help="同时校验的文件数。")
+def summary_command(paths: tuple[str, ...], output: str, force: bool, no_cache: bool, jobs: int | None) -> None:
+    """一季回收报表的总览：每个文件一行（部门、收支总计、财政拨款、基本/项目支出、人员/公用经费、三公、
+    错误和警告数、状态），加合计行，有问题的排在前面。
+
+    \b
+    文件未改动时沿用上次的校验结果。
+    例：juesuan-xlsx summary 回收/ -o 汇总表.xlsx
+    """
+    from .summary import SummaryError, summarise
+
+    try:
+        result = summarise(paths, output, jobs=jobs, overwrite=force, use_cache=not no_cache, progress=True)
+    except (SummaryError, OutputExists) as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"无法写入 {output}：{os_reason(exc)}") from None
+    counts = "，".join(f"{k} {v}" for k, v in result.counts().items() if v)
+    click.echo(f"已写出汇总表：{result.output}（{len(result.rows)} 个文件：{counts}；重新校验 {result.verified} 个，"
+               f"沿用上次结果 {result.cached} 个）")
+
+
 @cli.command("rules", context_settings=CONTEXT, options_metavar="[选项]")
 @click.option("--year", type=int, default=2024, show_default=True, help="年度。")
 @click.option("--profile", default="central", show_default=True, help="表样格式。")

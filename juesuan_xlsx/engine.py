@@ -78,11 +78,12 @@ class Engine:
     def compute(self, inputs: Mapping[Cell, Decimal], typed_over: Iterable[Cell] = ()) -> dict[Cell, Figure]:
         """Figures of every cell: inputs as typed, formula cells computed (unless typed over in this workbook)."""
         typed_over = set(typed_over)
-        figures: dict[Cell, Figure] = {cell: Figure.typed(v) for cell, v in inputs.items()}
+        weight = self.inst.weight
+        figures: dict[Cell, Figure] = {cell: Figure(v, weight) for cell, v in inputs.items()}
         for cell in self.order:
             if cell in typed_over:
                 if cell in inputs:
-                    figures[cell] = Figure.typed(inputs[cell])
+                    figures[cell] = Figure(inputs[cell], weight)
                 continue  # a cleared formula cell: blank, exact 0
             figures[cell] = self.side(self.formulas[cell].rhs, figures)
         return figures
@@ -102,7 +103,8 @@ class Engine:
     def check(self, eq: Equation, figures: Mapping[Cell, Figure]) -> Outcome:
         left, right = self.side(eq.lhs, figures), self.side(eq.rhs, figures)
         if eq.row_allowance:  # one rounded figure per row involved
-            left, right = Figure(left.value, len(eq.lhs)), Figure(right.value, len(eq.rhs))
+            w = self.inst.weight
+            left, right = Figure(left.value, w * len(eq.lhs)), Figure(right.value, w * len(eq.rhs))
         return judge(eq, left, right)
 
     def check_all(self, figures: Mapping[Cell, Figure]) -> list[Outcome]:

@@ -32,6 +32,8 @@ MARKER_PROPERTY = "juesuan-xlsx"  # custom document property: "YEAR/PROFILE"
 MODE_PROPERTY = "juesuan-mode"  # "free" (blank entry rows) or "fixed" (--codes)
 DEPT_PROPERTY = "juesuan-dept"
 VERSION_PROPERTY = "juesuan-version"
+SOURCES_PROPERTY = "juesuan-sources"  # file names a merged workbook was made from
+SOURCES_COUNT_PROPERTY = "juesuan-sources-count"
 CHECK_CODENAME, GUIDE_CODENAME, DICT_CODENAME = "GKJY", "GKSM", "GKZD"
 AMOUNT = "#,##0.00"
 STATUS_FORMAT = '[=0]"";[=1]"尾差";"不符"'
@@ -62,6 +64,7 @@ class Options:
     dictionary: Dictionary | None = None  # 功能分类, with the user's additions
     filling: Filling | None = None
     shuoming: Any = None  # NarrativeInputs pre-filled into the 说明 sheet (examples, merge); None: blank
+    sources: tuple[str, ...] = ()  # the units' returns a merged workbook sums (their rounding gaps add up)
 
 
 def build_instance(spec: Spec, options: Options) -> Instance:
@@ -96,6 +99,7 @@ def _fund_of(code: str, full: list[str], dictionary: Dictionary) -> str:
 def generate(spec: Spec, path: str | Path, options: Options = Options(), *, overwrite: bool = False) -> Path:
     """Write the workbook atomically; an existing file is kept unless ``overwrite``."""
     inst = build_instance(spec, options)
+    inst.weight = max(1, len(options.sources))
     with atomic_output(Path(path), overwrite=overwrite) as tmp:
         _Writer(spec, inst, options, tmp).write()
     return Path(path)
@@ -120,6 +124,10 @@ class _Writer:
         for name, value in ((MARKER_PROPERTY, self.spec.key), (MODE_PROPERTY, "fixed" if self.fixed else "free"),
                             (DEPT_PROPERTY, self.options.dept or ""), (VERSION_PROPERTY, __version__)):
             wb.set_custom_property(name, value, "text")
+        if self.options.sources:
+            names = "；".join(Path(s).name for s in self.options.sources)
+            wb.set_custom_property(SOURCES_PROPERTY, names if len(names) <= 255 else names[:254] + "…", "text")
+            wb.set_custom_property(SOURCES_COUNT_PROPERTY, len(self.options.sources), "number_int")
         self._guide()
         for table in self.spec.tables:
             self._table(table, self.layouts[table.id])
@@ -140,7 +148,12 @@ class _Writer:
         ws.write_string(1, 0, f"部门：{self.options.dept}" if self.options.dept else "部门：（请填写）")
         ws.write_string(2, 0, f"模板：{self.spec.year} 年 {self.spec.profile} 格式，juesuan-xlsx {__version__}"
                         f"（{'按指定科目生成' if self.fixed else '科目自由填写'}）", self.fmt["muted"])
-        for i, line in enumerate(self.spec.instructions.splitlines()):
+        lines = self.spec.instructions.splitlines()
+        if self.options.sources:
+            count = len(self.options.sources)
+            lines += ["", f"本工作簿由以下 {count} 个单位的报表汇总生成（允许尾差按单位数相应放宽）："]
+            lines += [f"    {Path(s).name}" for s in self.options.sources]
+        for i, line in enumerate(lines):
             ws.write_string(4 + i, 0, line, self.fmt["wrap"])
         ws.protect("", {"format_columns": True})
         ws.activate()

@@ -126,6 +126,9 @@ class CodeTable:
 class Instance:
     spec: Spec
     code_tables: dict[str, CodeTable] = field(default_factory=dict)
+    # how many independently rounded figures each typed figure stands for: 1, or N for the sum of N units'
+    # returns (merge), whose rounding gaps add up
+    weight: int = 1
 
     @classmethod
     def free(cls, spec: Spec) -> Instance:

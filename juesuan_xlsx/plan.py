@@ -61,7 +61,7 @@ class Plan:
 def make_plan(inst: Instance, layouts: dict[str, TableLayout], dictionary_size: int) -> Plan:
     equations = inst.equations()
     formulas = inst.formula_cells(equations)
-    render = Renderer(layouts)
+    render = Renderer(layouts, inst.weight)
     plan = Plan(equations=equations, defining=formulas)
     spec = inst.spec
     for cell, eq in formulas.items():

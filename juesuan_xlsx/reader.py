@@ -16,7 +16,16 @@ from typing import Any
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .generate import CHECK_CODENAME, CREATED, DEPT_PROPERTY, DICT_CODENAME, GENERATOR, MARKER_PROPERTY, MODE_PROPERTY
+from .generate import (
+    CHECK_CODENAME,
+    CREATED,
+    DEPT_PROPERTY,
+    DICT_CODENAME,
+    GENERATOR,
+    MARKER_PROPERTY,
+    MODE_PROPERTY,
+    SOURCES_COUNT_PROPERTY,
+)
 from .layout import TableLayout, layout_all
 from .model import Cell, CodeRow, CodeTable, Instance
 from .plan import CHECK_SHEET, DICT_SHEET
@@ -94,6 +103,15 @@ class NotOurWorkbook(ValueError):
     """The workbook is not a juesuan-xlsx template (no marker, no 公开NN表 labels)."""
 
 
+def sources_count(wb: Any) -> int:
+    """How many units' returns a merged workbook sums (1 for an ordinary return)."""
+    props = {p.name: p.value for p in getattr(wb, "custom_doc_props", [])}
+    try:
+        return max(1, int(props.get(SOURCES_COUNT_PROPERTY) or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
 def detect_spec(wb: Any) -> tuple[Spec, str, str]:
     props = {p.name: p.value for p in getattr(wb, "custom_doc_props", [])}
     marker = props.get(MARKER_PROPERTY)
@@ -137,6 +155,7 @@ def read_workbook(path: str | Path) -> ReadResult:
     reference = layout_all(Instance.free(spec))  # expected positions (header, first data row)
     result = ReadResult(path, spec, mode, dept, Instance(spec), {t: ws.title for t, ws in sheets.items()}, {}, {}, {})
     result.wb, result.cached_wb = wb, cached_wb
+    result.inst.weight = sources_count(wb)
     props = wb.properties
     result.fresh = props.lastModifiedBy == GENERATOR and props.modified is not None and \
         props.modified.replace(tzinfo=None) == CREATED

@@ -211,6 +211,7 @@ class _Verifier:
         if self.read.mode != "free":
             return self.read.inst
         inst = Instance.free(self.spec)
+        inst.weight = self.read.inst.weight
         for tid, (first, last) in self.read.blocks.items():
             inst.code_tables[tid] = CodeTable(
                 [CodeRow(f"#{i + 1}", None) for i in range(last - first + 1)], True)

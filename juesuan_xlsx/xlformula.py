@@ -23,8 +23,12 @@ from .model import Atom, ByCode, ByLevel, Cell, Children, ColumnAtom, Ref, Term
 class Renderer:
     """Renders terms as formula text as seen from one sheet."""
 
-    def __init__(self, layouts: dict[str, TableLayout]) -> None:
+    def __init__(self, layouts: dict[str, TableLayout], weight: int = 1) -> None:
         self.layouts = layouts
+        self.weight = weight  # rounded figures behind each typed figure (Instance.weight)
+
+    def _weighted(self, count: str) -> str:
+        return count if self.weight == 1 or count == "0" else f"{self.weight}*({count})"
 
     # -- addresses ------------------------------------------------------------------------------------------
     def sheet_prefix(self, table_id: str, here: str) -> str:
@@ -86,7 +90,7 @@ class Renderer:
             if not isinstance(term, Ref):
                 rng, criterion = self._criterion(term, here)
                 parts.append(f"COUNTIF({rng},{criterion})")
-        return "+".join(parts) if parts else "0"
+        return self._weighted("+".join(parts) if parts else "0")
 
     def sum(self, terms: Sequence[Term], here: str) -> str:
         """Σ of signed terms, without the leading '='.  Empty → 0."""
@@ -141,7 +145,7 @@ class Renderer:
                 values = self.values_range(term.table, term.col, here)
                 text = f'SUMPRODUCT({self.condition(term, here)}*({values}<>""))'
                 parts.append(text if n == 1 else f"{n}*{text}")
-        return "+".join(parts) if parts else "0"
+        return self._weighted("+".join(parts) if parts else "0")
 
     # -- status -----------------------------------------------------------------------------------------------
     @staticmethod

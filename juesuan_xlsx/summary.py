@@ -1,0 +1,535 @@
+"""``juesuan-xlsx summary``: one overview row per returned file, for the bureau that collected them.
+
+Each file is verified (:func:`juesuan_xlsx.verify.verify_file`) and its key figures are taken from the Decimal
+engine (the spec's equations over the typed figures), never from cached spreadsheet values.  The table lists the
+failing files first and ends with a totals row; it is written as .xlsx (sortable, filterable, the totals row is
+``SUBTOTAL(109, …)`` so it follows the filter) or as .csv (UTF-8 with BOM, text cells guarded against formula
+injection).  Inputs are only read; the output is written atomically and never replaces a file unless asked.
+
+Verification results are cached per file (:class:`VerifyCache`): a JSON entry keyed by the absolute path, size,
+mtime, SHA-256 of the content and the juesuan-xlsx version (plus a fingerprint of the installed code and
+templates), so a second run over an unchanged folder verifies nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from . import __version__, checks
+from .atomic import OutputExists, atomic_output
+from .findings import Finding, Level
+from .model import Cell
+from .resources import templates_dir
+from .verify import FileReport, _Verifier, expand_paths, verify_file
+
+CACHE_SCHEMA = "juesuan-xlsx/summary-cache/1"
+MAX_HASHED_SIZE = 256 * 1024 * 1024  # larger files are verified every time (and refused by preflight anyway)
+MAX_CACHE_ENTRY = 32 * 1024 * 1024
+
+# (key, column title, the logical cell the figure is taken from)
+FIGURES: tuple[tuple[str, str, Cell], ...] = (
+    ("income", "收入总计", Cell("01", "inc_grand", "amt")),
+    ("expenditure", "支出总计", Cell("01", "exp_grand", "amt")),
+    ("fiscal", "财政拨款", Cell("04", "inc_total", "amt")),
+    ("basic", "基本支出", Cell("03", "sum", "basic")),
+    ("project", "项目支出", Cell("03", "sum", "project")),
+    ("personnel", "人员经费", Cell("06", "personnel", "amt")),
+    ("public", "公用经费", Cell("06", "public", "amt")),
+    ("sangong_budget", "三公经费预算", Cell("09", "sg", "b_total")),
+    ("sangong_actual", "三公经费决算", Cell("09", "sg", "a_total")),
+)
+UNREADABLE = "无法读取"
+_STATUS_RANK = {UNREADABLE: 0, "有错误": 1, "有警告": 2, "通过": 3}
+_INTERNAL_CODES = frozenset({checks.INTERNAL.code, "P-内部错误", "P-无法读取"})  # transient: never cached
+
+Figures = dict[str, Decimal | None]
+
+
+class SummaryError(ValueError):
+    """The summary cannot be made (no input files, unsupported output type); the message is Chinese."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# figures
+
+
+def key_figures(path: str | Path) -> Figures | None:
+    """The overview figures of one workbook from the Decimal engine; None when it cannot be read.
+
+    A figure is None when the layout has no such cell, Decimal 0 when the cell is blank.
+    """
+    verifier = _Verifier(Path(path), FileReport(str(path)), None, evaluate=False)
+    try:
+        verifier.run()
+    except Exception:  # noqa: BLE001 - verify_file reports the detail; the overview just has no figures
+        return None
+    figures = getattr(verifier, "figures", None)
+    read = getattr(verifier, "read", None)
+    if figures is None or read is None:
+        return None
+    out: Figures = {}
+    for key, _, cell in FIGURES:
+        if cell in figures:
+            out[key] = figures[cell].value
+        else:
+            out[key] = Decimal(0) if cell in read.cells else None
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the verification cache
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/juesuan-xlsx``, else ``~/.cache/juesuan-xlsx``."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+    return root / "juesuan-xlsx"
+
+
+@cache
+def code_fingerprint() -> str:
+    """The version plus the size and mtime of every installed module and template file.
+
+    A development checkout changes without a version bump; a cached report from older code must not survive it.
+    """
+    digest = hashlib.sha256(__version__.encode())
+    roots = [Path(__file__).resolve().parent]
+    try:
+        roots.append(templates_dir())
+    except FileNotFoundError:
+        pass
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".toml", ".tsv", ".txt", ".csv") and path.is_file():
+                st = path.stat()
+                digest.update(f"{path.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class FileKey:
+    path: str  # absolute
+    size: int
+    mtime_ns: int
+    sha256: str
+    version: str
+    code: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "size": self.size, "mtime_ns": self.mtime_ns, "sha256": self.sha256,
+                "version": self.version, "code": self.code}
+
+
+def file_key(path: str | Path) -> FileKey | None:
+    """The cache key of a regular file, or None (missing, a folder, a pipe, unreadable, too large)."""
+    absolute = os.path.abspath(path)
+    try:
+        before = os.stat(absolute)
+        if not stat.S_ISREG(before.st_mode) or before.st_size > MAX_HASHED_SIZE:
+            return None
+        digest = hashlib.sha256()
+        with open(absolute, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        after = os.stat(absolute)
+    except OSError:
+        return None
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+        return None  # being written right now
+    return FileKey(absolute, after.st_size, after.st_mtime_ns, digest.hexdigest(), __version__, code_fingerprint())
+
+
+def report_from_dict(data: Mapping[str, Any]) -> FileReport:
+    """The inverse of :meth:`FileReport.to_dict` (finding arguments come back as JSON values)."""
+    findings = [Finding(str(f["code"]), Level(f["level"]), str(f["message"]), f.get("sheet"), f.get("cell"),
+                        f.get("table"), dict(f.get("args") or {})) for f in data["findings"]]
+    return FileReport(str(data["path"]), findings, str(data.get("dept") or ""), data.get("spec"),
+                      str(data.get("kind") or ""), float(data.get("seconds") or 0.0), dict(data.get("stats") or {}))
+
+
+def _figures_to_json(figures: Figures | None) -> dict[str, str | None] | None:
+    if figures is None:
+        return None
+    return {k: None if v is None else str(v) for k, v in figures.items()}
+
+
+def _figures_from_json(data: Any) -> Figures | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ValueError("figures")
+    out: Figures = {}
+    for key, _, _ in FIGURES:
+        value = data.get(key)
+        out[key] = None if value is None else Decimal(str(value))
+    return out
+
+
+class VerifyCache:
+    """Verify reports and overview figures of unchanged files, as one JSON file per input file.
+
+    The directory is private (0700, ours, not a symlink); otherwise the cache is off.  JSON only, never pickle;
+    an unreadable or corrupt entry is ignored and rewritten.
+    """
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else default_cache_dir()
+        self.enabled = self._prepare()
+
+    def _prepare(self) -> bool:
+        try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            st = os.lstat(self.directory)
+            if not stat.S_ISDIR(st.st_mode) or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+                return False
+            if st.st_mode & 0o077:
+                os.chmod(self.directory, 0o700)
+        except OSError:
+            return False
+        return True
+
+    def entry_path(self, absolute: str) -> Path:
+        """The cache file of one input file (by its absolute path)."""
+        digest = hashlib.sha256(absolute.encode("utf-8", "surrogateescape")).hexdigest()[:40]
+        return self.directory / f"verify-{digest}.json"  # the directory is shared with other caches
+
+    def get(self, key: FileKey) -> tuple[FileReport, Figures | None] | None:
+        if not self.enabled:
+            return None
+        entry = self.entry_path(key.path)
+        try:
+            if entry.stat().st_size > MAX_CACHE_ENTRY:
+                return None
+            data = json.loads(entry.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or data.get("schema") != CACHE_SCHEMA or data.get("key") != key.to_dict():
+                return None
+            return report_from_dict(data["report"]), _figures_from_json(data.get("figures"))
+        except (OSError, ValueError, KeyError, TypeError, InvalidOperation, AttributeError):
+            return None  # missing or corrupt: verify again
+
+    def put(self, key: FileKey, report: FileReport, figures: Figures | None) -> None:
+        if not self.enabled or any(f.code in _INTERNAL_CODES for f in report.findings):
+            return
+        data = {"schema": CACHE_SCHEMA, "key": key.to_dict(), "report": report.to_dict(),
+                "figures": _figures_to_json(figures)}
+        try:
+            fd, name = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=self.directory)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(data, f, ensure_ascii=False)
+                os.replace(name, self.entry_path(key.path))
+            except BaseException:
+                Path(name).unlink(missing_ok=True)
+                raise
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# verifying many files, reusing the cache
+
+
+@dataclass
+class Inspection:
+    path: Path
+    report: FileReport
+    figures: Figures | None
+    cached: bool = False
+    key: FileKey | None = None
+
+    @property
+    def readable(self) -> bool:
+        return self.figures is not None and self.report.spec is not None
+
+
+def _inspect(path: str) -> tuple[FileReport, Figures | None]:
+    report = verify_file(path)
+    figures = key_figures(path) if report.spec is not None else None
+    return report, figures
+
+
+def inspect_files(paths: Sequence[Path], *, jobs: int | None = None, cache: VerifyCache | None = None,
+                  progress: bool = False) -> list[Inspection]:
+    """Verify report and figures of every path, in input order; each distinct file is verified at most once and
+    not at all when the cache holds it unchanged.  ``progress`` draws a progress line on stderr."""
+    keys: dict[str, FileKey | None] = {}
+    done: dict[str, Inspection] = {}
+    todo: list[str] = []
+    for path in paths:
+        absolute = os.path.abspath(path)
+        if absolute in keys:
+            continue
+        key = file_key(path)
+        keys[absolute] = key
+        hit = cache.get(key) if cache is not None and key is not None else None
+        if hit is not None:
+            done[absolute] = Inspection(Path(path), hit[0], hit[1], cached=True, key=key)
+        else:
+            todo.append(str(path))
+    workers = min(jobs or os.cpu_count() or 1, len(todo))
+    results: list[tuple[FileReport, Figures | None]] = []
+    if workers <= 1:
+        for name in todo:
+            results.append(_inspect(name))
+            _tick(progress, len(results), len(todo))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for result in pool.map(_inspect, todo, chunksize=1):
+                results.append(result)
+                _tick(progress, len(results), len(todo))
+    if progress and todo:
+        sys.stderr.write("\n")
+    for name, (report, figures) in zip(todo, results, strict=True):
+        absolute = os.path.abspath(name)
+        key = keys[absolute]
+        if key is not None and cache is not None:
+            now = file_key(name)  # changed while being verified: do not remember the result
+            if now == key:
+                cache.put(key, report, figures)
+        done[absolute] = Inspection(Path(name), report, figures, key=key)
+    out: list[Inspection] = []
+    for path in paths:
+        found = done[os.path.abspath(path)]
+        report = found.report
+        if report.path != str(path):  # the same file named another way, or a cached entry
+            report = FileReport(str(path), list(report.findings), report.dept, report.spec, report.kind,
+                                report.seconds, dict(report.stats))
+        out.append(Inspection(Path(path), report, found.figures, found.cached, found.key))
+    return out
+
+
+def _tick(enabled: bool, done: int, total: int) -> None:
+    if enabled:
+        sys.stderr.write(f"\r校验中 [{'#' * (30 * done // total):<30}] {done}/{total}")
+        sys.stderr.flush()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the overview
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    file: str
+    dept: str
+    year: int | None
+    figures: Figures | None  # None: the file could not be read
+    errors: int
+    warnings: int
+    status: str  # 无法读取 / 有错误 / 有警告 / 通过
+    problem: str  # the first error (else warning) message
+    cached: bool = False
+
+    @property
+    def failing(self) -> bool:
+        return self.status in (UNREADABLE, "有错误")
+
+
+@dataclass
+class SummaryResult:
+    output: Path
+    rows: list[SummaryRow]  # sorted: failing files first
+    totals: dict[str, Decimal]  # over every file whose figures could be read
+    errors: int
+    warnings: int
+    reports: list[FileReport] = field(default_factory=list)  # in input order
+    verified: int = 0  # files verified in this run
+    cached: int = 0  # files whose results came from the cache
+
+    @property
+    def failing(self) -> int:
+        return sum(1 for r in self.rows if r.failing)
+
+    def counts(self) -> dict[str, int]:
+        out = {status: 0 for status in _STATUS_RANK}
+        for row in self.rows:
+            out[row.status] += 1
+        return out
+
+
+def summary_row(inspection: Inspection) -> SummaryRow:
+    report = inspection.report
+    status = report.status if inspection.readable else UNREADABLE
+    year = None
+    if report.spec:
+        try:
+            year = int(report.spec.split("/", 1)[0])
+        except ValueError:
+            year = None
+    problem = next((f for f in report.findings if f.level == Level.ERROR), None) or \
+        next((f for f in report.findings if f.level == Level.WARNING), None)
+    text = ""
+    if problem is not None:
+        where = f"{problem.where} " if problem.where and not problem.message.startswith(problem.where) else ""
+        text = f"{problem.code} {where}{problem.message}"
+        text = text if len(text) <= 300 else text[:300] + "…"
+    return SummaryRow(report.path, report.dept, year, inspection.figures if inspection.readable else None,
+                      report.count(Level.ERROR), report.count(Level.WARNING), status, text, inspection.cached)
+
+
+def collect(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = ()) -> list[Path]:
+    """Files as given and .xlsx/.xlsm/.xls/.et files inside folders, each once, without ``exclude``."""
+    skip = {os.path.realpath(p) for p in exclude}
+    seen: set[str] = set()
+    out: list[Path] = []
+    for path in expand_paths(paths):
+        real = os.path.realpath(path)
+        if real in skip or real in seen:
+            continue
+        seen.add(real)
+        out.append(path)
+    return out
+
+
+def summarise(paths: Iterable[str | Path], output: str | Path, *, jobs: int | None = None, overwrite: bool = False,
+              cache_dir: str | Path | None = None, use_cache: bool = True, progress: bool = False) -> SummaryResult:
+    """Verify every file (or every workbook inside the folders) and write the overview to ``output``.
+
+    ``output`` ends in .xlsx or .csv; an existing output is kept unless ``overwrite``.  Raises
+    :class:`SummaryError` (nothing to summarise, wrong output type) or :class:`OutputExists`.
+    """
+    output = Path(output)
+    kind = output.suffix.lower()
+    if kind not in (".xlsx", ".csv"):
+        raise SummaryError(f"输出文件应为 .xlsx 或 .csv：{output}")
+    if output.exists() and not overwrite:
+        raise OutputExists(f"文件已存在：{output}（如需覆盖请加 --force）")
+    files = collect(paths, exclude=[output])
+    if not files:
+        raise SummaryError("没有找到要汇总的 .xlsx 文件")
+    cache_store = VerifyCache(cache_dir) if use_cache else None
+    inspections = inspect_files(files, jobs=jobs, cache=cache_store, progress=progress)
+    rows = sorted((summary_row(i) for i in inspections), key=lambda r: (_STATUS_RANK.get(r.status, 0), r.file))
+    totals = {key: sum((r.figures.get(key) or Decimal(0) for r in rows if r.figures is not None), Decimal(0))
+              for key, _, _ in FIGURES}
+    result = SummaryResult(output, rows, totals, sum(r.errors for r in rows), sum(r.warnings for r in rows),
+                           [i.report for i in inspections], verified=sum(1 for i in inspections if not i.cached),
+                           cached=sum(1 for i in inspections if i.cached))
+    with atomic_output(output, overwrite=overwrite) as tmp:
+        if kind == ".csv":
+            _write_csv(result, tmp)
+        else:
+            _write_xlsx(result, tmp)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# writers
+
+HEADERS: tuple[str, ...] = ("文件", "部门", "年度", *(title for _, title, _ in FIGURES), "错误数", "警告数", "状态",
+                            "主要问题")
+_WIDTHS: tuple[int, ...] = (40, 30, 7, *(14 for _ in FIGURES), 8, 8, 10, 70)
+_INJECTION = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """A text cell for CSV: one that a spreadsheet would run as a formula gets a leading apostrophe."""
+    return "'" + value if value.startswith(_INJECTION) else value
+
+
+def _totals_note(result: SummaryResult) -> str:
+    counts = result.counts()
+    return "，".join(f"{status} {n} 个" for status, n in counts.items() if n) + "；合计含所有能读取的文件"
+
+
+def _write_csv(result: SummaryResult, path: Path) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADERS)
+        for row in result.rows:
+            figures = [("" if row.figures is None or row.figures.get(k) is None else f"{row.figures[k]:.2f}")
+                       for k, _, _ in FIGURES]
+            writer.writerow([csv_text(row.file), csv_text(row.dept), "" if row.year is None else str(row.year),
+                             *figures, str(row.errors), str(row.warnings), csv_text(row.status),
+                             csv_text(row.problem)])
+        writer.writerow([csv_text(f"合计（{len(result.rows)} 个文件）"), "", "",
+                         *(f"{result.totals[k]:.2f}" for k, _, _ in FIGURES), str(result.errors),
+                         str(result.warnings), "", csv_text(_totals_note(result))])
+
+
+def _write_xlsx(result: SummaryResult, path: Path) -> None:
+    from xlsxwriter.utility import xl_rowcol_to_cell
+    from xlsxwriter.workbook import Workbook
+
+    wb = Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    try:
+        wb.set_properties({"title": "部门决算报表汇总", "author": "juesuan-xlsx",
+                           "comments": f"juesuan-xlsx {__version__} summary"})
+        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1, "border_color": "#808080"}
+        header = wb.add_format({**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#D9E1F2"})
+        text = wb.add_format(base)
+        money = wb.add_format({**base, "num_format": "#,##0.00"})
+        count = wb.add_format({**base, "num_format": "0", "align": "center"})
+        bad = wb.add_format({**base, "bg_color": "#F8CBAD", "font_color": "#9C0006", "align": "center"})
+        warn = wb.add_format({**base, "bg_color": "#FFEB9C", "font_color": "#9C5700", "align": "center"})
+        good = wb.add_format({**base, "font_color": "#006100", "align": "center"})
+        total_text = wb.add_format({**base, "bold": True, "top": 2})
+        total_money = wb.add_format({**base, "bold": True, "top": 2, "num_format": "#,##0.00"})
+        total_count = wb.add_format({**base, "bold": True, "top": 2, "num_format": "0", "align": "center"})
+        status_format = {UNREADABLE: bad, "有错误": bad, "有警告": warn, "通过": good}
+
+        ws = wb.add_worksheet("汇总")
+        for col, width in enumerate(_WIDTHS):
+            ws.set_column(col, col, width)
+        ws.set_row(0, 28)
+        for col, title in enumerate(HEADERS):
+            ws.write_string(0, col, title, header)
+        first_figure = 3
+        errors_col = first_figure + len(FIGURES)
+        for r, row in enumerate(result.rows, start=1):
+            ws.write_string(r, 0, row.file, text)
+            ws.write_string(r, 1, row.dept, text)
+            if row.year is None:
+                ws.write_blank(r, 2, None, count)
+            else:
+                ws.write_number(r, 2, row.year, count)
+            for j, (key, _, _) in enumerate(FIGURES):
+                value = None if row.figures is None else row.figures.get(key)
+                if value is None:
+                    ws.write_blank(r, first_figure + j, None, money)
+                else:
+                    ws.write_number(r, first_figure + j, float(value), money)
+            ws.write_number(r, errors_col, row.errors, count)
+            ws.write_number(r, errors_col + 1, row.warnings, count)
+            ws.write_string(r, errors_col + 2, row.status, status_format.get(row.status, text))
+            ws.write_string(r, errors_col + 3, row.problem, text)
+        last = len(result.rows)
+        # the totals row sits below the filter range: sorting leaves it in place, SUBTOTAL follows the filter
+        t = last + 1
+        ws.write_string(t, 0, f"合计（{len(result.rows)} 个文件）", total_text)
+        ws.write_blank(t, 1, None, total_text)
+        ws.write_blank(t, 2, None, total_text)
+
+        def subtotal(col: int, value: float, fmt: Any) -> None:
+            span = f"{xl_rowcol_to_cell(1, col)}:{xl_rowcol_to_cell(last, col)}"
+            ws.write_formula(t, col, f"=SUBTOTAL(109,{span})", fmt, value)
+
+        for j, (key, _, _) in enumerate(FIGURES):
+            subtotal(first_figure + j, float(result.totals[key]), total_money)
+        subtotal(errors_col, result.errors, total_count)
+        subtotal(errors_col + 1, result.warnings, total_count)
+        ws.write_blank(t, errors_col + 2, None, total_text)
+        ws.write_string(t, errors_col + 3, _totals_note(result), total_text)
+        ws.autofilter(0, 0, last, len(HEADERS) - 1)
+        ws.freeze_panes(1, 1)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        ws.activate()
+    finally:
+        wb.close()
