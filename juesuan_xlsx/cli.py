@@ -84,24 +84,55 @@ def _parse_codes(text: str | None) -> tuple[str, ...] | None:
     return codes
 
 
+def _carry(path: str, spec: Any) -> Any:
+    from .carry import carry_forward
+    from .preflight import preflight
+    from .reader import NotOurWorkbook
+
+    checked = preflight(path)
+    if not checked.ok:
+        problem = "；".join(f.message for f in checked.findings if f.level.value == "error") or checked.kind
+        raise UsageError(f"无法读取上年报表 {path}：{problem}")
+    try:
+        return carry_forward(path, spec)
+    except NotOurWorkbook as exc:
+        raise UsageError(f"{path} 不是 juesuan-xlsx 生成的报表：{exc}") from None
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsageError(f"无法读取上年报表 {path}：{exc}") from None
+
+
+def _like_dept(path: str) -> str:
+    import openpyxl
+
+    from .generate import DEPT_PROPERTY
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    props = {p.name: p.value for p in getattr(wb, "custom_doc_props", [])}
+    return str(props.get(DEPT_PROPERTY) or "")
+
+
 @cli.command("new", context_settings=CONTEXT, options_metavar="[选项]")
 @click.argument("year", type=int)
 @click.option("--dept", default="", help="部门（单位）名称，写入每张表的“部门：”一行。")
-@click.option("--profile", default="central", show_default=True, help="表样格式：central（通用/中央、湖南等）。")
+@click.option("--profile", default="central", show_default=True,
+              help="表样格式：central（通用/中央、湖南等）或 shanghai（上海）。")
 @click.option("--codes", "codes_text", metavar="编码,编码,…",
               help="本部门使用的功能分类科目（项级 7 位即可，类、款自动补齐）。不给则生成可自由填写科目的空白行。")
 @click.option("--codes-file", type=click.Path(dir_okay=False), metavar="文件.csv",
               help="补充或覆盖内置的功能分类科目字典（每行：编码,名称[,一般/基金/国资]）。")
+@click.option("--like", type=click.Path(dir_okay=False), metavar="上年报表.xlsx",
+              help="以上年的报表为底：沿用其功能分类科目（名称按本年字典，改名的列出），上年数填入“说明”表。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="文件.xlsx",
               help="输出文件，默认“YEAR年部门决算公开表.xlsx”。")
 @click.option("--force", is_flag=True, help="输出文件已存在时覆盖。")
 def new_command(year: int, dept: str, profile: str, codes_text: str | None, codes_file: str | None,
-                output: str | None, force: bool) -> None:
+                like: str | None, output: str | None, force: bool) -> None:
     """生成 YEAR 年度的部门决算公开表模板（一个 .xlsx 工作簿，含九张表、填表说明和校验表）。
 
     \b
     例：juesuan-xlsx new 2024 --dept 某某局
         juesuan-xlsx new 2024 --codes 2013201,2080505,2210201 -o 某某局2024.xlsx
+        juesuan-xlsx new 2025 --like 2024年报表.xlsx
     """
     from .generate import Options, generate
 
@@ -109,12 +140,25 @@ def new_command(year: int, dept: str, profile: str, codes_text: str | None, code
     codes = _parse_codes(codes_text)
     dictionary = _dictionary(spec, codes_file)
     path = Path(output or f"{year}年部门决算公开表.xlsx")
+    shuoming = None
+    if like is not None:
+        if codes is not None:
+            raise UsageError("--like 与 --codes 不能同时使用")
+        carried = _carry(like, spec)
+        codes, shuoming = carried.codes or None, carried.shuoming
+        if not dept:
+            dept = _like_dept(like)
+        click.echo(f"沿用上年报表 {like}（{carried.source}）：{len(carried.codes)} 个功能分类科目，"
+                   "上年数已填入“说明”表")
+        for item in carried.renamed:
+            click.echo(f"  科目 {item.code} 改名：{item.old} → {item.new}")
     if codes:
         unknown = [c for c in codes if dictionary.name(c) is None]
         if unknown:
             click.echo(f"提示：以下科目不在内置字典中，请在表中“科目名称”列填写名称：{'、'.join(unknown)}", err=True)
     try:
-        generate(spec, path, Options(dept=dept, codes=codes, dictionary=dictionary), overwrite=force)
+        generate(spec, path, Options(dept=dept, codes=codes, dictionary=dictionary, shuoming=shuoming),
+                 overwrite=force)
     except OutputExists as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:

@@ -167,7 +167,8 @@ class _Writer:
             ws.set_column(col, col, width)
         last = lay.width - 1
         ws.merge_range(TITLE_ROW, 0, TITLE_ROW, last, table.title, fmt["title"])
-        ws.write_string(LABEL_ROW, last, table.label, fmt["label"])
+        if table.label_visible:
+            ws.write_string(LABEL_ROW, last, table.label, fmt["label"])
         dept = f"部门：{self.options.dept}" if self.options.dept else "部门："
         ws.merge_range(DEPT_ROW, 0, DEPT_ROW, max(1, last // 2), dept, fmt["plain"])
         ws.write_string(DEPT_ROW, last, self.spec.unit, fmt["right"])
@@ -188,7 +189,7 @@ class _Writer:
             style = "code" if name == "code" else "line" if name == "line" else "text"
             ws.write_string(row, col, text, fmt[style])
         if table.kind == "codes":
-            ws.merge_range(lay.data_row, 0, lay.data_row, 1, "合计", fmt["total_label"])
+            ws.merge_range(lay.sum_line, 0, lay.sum_line, 1, "合计", fmt["total_label"])
             self._code_rows(ws, table, lay)
         for cell, (row, col) in lay.cells.items():
             self._amount(ws, cell, row, col)

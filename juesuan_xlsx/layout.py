@@ -31,19 +31,25 @@ class TableLayout:
     # by-level and by-parent sums are one SUMIF each
     level_col: int | None = None
     parent_col: int | None = None
+    sum_last: bool = False  # code tables: the 合计 row follows the code rows (shanghai 05) instead of leading
 
     @property
     def notes_row(self) -> int:
         return self.end_row
 
     @property
+    def sum_line(self) -> int:
+        """Sheet row of a code table's 合计 row."""
+        return self.end_row - 1 if self.sum_last else self.data_row
+
+    @property
     def entry_first(self) -> int:
-        return self.data_row + 1
+        return self.data_row if self.sum_last else self.data_row + 1
 
     @property
     def entry_last(self) -> int:
         """Last entry row of a code table (inclusive)."""
-        return self.end_row - 1
+        return self.end_row - 2 if self.sum_last else self.end_row - 1
 
     @property
     def width(self) -> int:
@@ -104,12 +110,12 @@ def _grid(table: Table, data_row: int) -> TableLayout:
 
 def _codes(table: Table, inst: Instance, data_row: int) -> TableLayout:
     ct = inst.code_tables[table.id]
-    lay = TableLayout(table, data_row, data_row + 1 + len(ct.rows))
-    lay.labels[(data_row, 0)] = "合计"
+    lay = TableLayout(table, data_row, data_row + 1 + len(ct.rows), sum_last=table.sum_row == "last")
+    lay.labels[(lay.sum_line, 0)] = "合计"
     for j, column in enumerate(table.columns):
-        lay.cells[Cell(table.id, SUM_ROW, column.key)] = (data_row, 2 + j)
+        lay.cells[Cell(table.id, SUM_ROW, column.key)] = (lay.sum_line, 2 + j)
     for i, row in enumerate(ct.rows):
-        sheet_row = data_row + 1 + i
+        sheet_row = lay.entry_first + i
         lay.code_rows[row.key] = sheet_row
         for j, column in enumerate(table.columns):
             lay.cells[Cell(table.id, row.key, column.key)] = (sheet_row, 2 + j)

@@ -204,10 +204,11 @@ def _read_grid(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: TableL
         found = None
         if text:
             wanted = norm(text)
-            for r in range(max(lay.data_row, row + offset - MARGIN), last + offset):
-                if norm(ws.cell(r + 1, col + 1).value) == wanted:
-                    found = r
-                    break
+            # the match nearest the expected place: a label may repeat in its column (上海 04表 年初 一、二、三)
+            matches = [r for r in range(max(lay.data_row, row + offset - MARGIN), last + offset)
+                       if norm(ws.cell(r + 1, col + 1).value) == wanted]
+            if matches:
+                found = min(matches, key=lambda r: (abs(r - row - offset), r))
         if found is None:
             found = row + offset
             if text:
@@ -240,8 +241,13 @@ def _code_text(value: Any) -> str:
 def _read_codes(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: TableLayout, free: bool) -> None:
     table = lay.table
     ncols = len(table.columns)
+    sum_last = table.sum_row == "last"
     sum_row = None
-    for r in range(lay.data_row, lay.data_row + MARGIN):
+    if sum_last:  # 合计 below the block: search down from the first data row, past the longest block there may be
+        search = range(lay.data_row, min(ws.max_row, lay.data_row + table.free_rows + 10 * MARGIN + 5000))
+    else:
+        search = range(lay.data_row, lay.data_row + MARGIN)
+    for r in search:
         if norm(ws.cell(r + 1, 1).value) == "合计":
             sum_row = r
             break
@@ -252,11 +258,19 @@ def _read_codes(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: Table
     result.sum_rows[table.id] = sum_row
     for j, column in enumerate(table.columns):
         result.cells[Cell(table.id, SUM_ROW, column.key)] = _raw(ws, cached, sum_row, 2 + j)
-    limit = sum_row + 1 + max(table.free_rows, lay.entry_last - lay.entry_first + 1) + 10 * MARGIN
+    if sum_last:
+        # rows are keyed by their place in the block the totals cover, as in the template's plan
+        first, last = _block(result, ws, table, sum_row, [], free, lay)
+        anchor, scan = first - 1, range(min(first, lay.data_row), sum_row)
+    else:
+        # rows are keyed by their offset below the 合计 row, the same keys the template's plan uses
+        anchor = sum_row
+        scan = range(sum_row + 1, sum_row + 1 + max(table.free_rows, lay.entry_last - lay.entry_first + 1)
+                     + 10 * MARGIN)
     rows: list[CodeRow] = []
     entries: list[CodeEntry] = []
     blank_run = 0
-    for r in range(sum_row + 1, limit):
+    for r in scan:
         code_value = ws.cell(r + 1, 1).value
         code_text = norm(code_value)
         if code_text.startswith(("注", "说明")):
@@ -265,12 +279,11 @@ def _read_codes(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: Table
         typed = [a for a in amounts if a is not None and not (isinstance(a, str) and a.startswith("="))]
         if not code_text and not typed:
             blank_run += 1
-            if blank_run > MARGIN and r > lay.entry_last:
+            if not sum_last and blank_run > MARGIN and r > lay.entry_last:
                 break
             continue
         blank_run = 0
-        # rows are keyed by their offset below the 合计 row, the same keys the template's plan uses
-        key = f"#{r - sum_row}"
+        key = f"#{r - anchor}"
         name_raw = _raw(ws, cached, r, 1)
         entries.append(CodeEntry(key, code_value, name_raw.value if name_raw.formula is None else name_raw.cached,
                                  r))
@@ -279,13 +292,17 @@ def _read_codes(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: Table
         for j, column in enumerate(table.columns):
             result.cells[Cell(table.id, key, column.key)] = _raw(ws, cached, r, 2 + j)
     result.entries[table.id] = entries
-    first, last = _block(result, ws, table, sum_row, entries, free, lay)
+    if not sum_last:
+        first, last = _block(result, ws, table, sum_row, entries, free, lay)
     result.blocks[table.id] = (first, last)
-    actual_layout = TableLayout(table, sum_row, last + 1)
+    if sum_last:
+        actual_layout = TableLayout(table, first, sum_row + 1, sum_last=True)
+    else:
+        actual_layout = TableLayout(table, sum_row, last + 1)
     for j, column in enumerate(table.columns):
         actual_layout.cells[Cell(table.id, SUM_ROW, column.key)] = (sum_row, 2 + j)
     for block_row in range(first, last + 1):
-        block_key = f"#{block_row - sum_row}"
+        block_key = f"#{block_row - anchor}"
         actual_layout.code_rows[block_key] = block_row
         for j, column in enumerate(table.columns):
             actual_layout.cells[Cell(table.id, block_key, column.key)] = (block_row, 2 + j)
@@ -309,11 +326,16 @@ def _block(result: ReadResult, ws: Worksheet, table: Any, sum_row: int, entries:
     A free-entry template sums its block with SUMIF over a fixed range, which grows when rows are inserted
     inside it; the range in the 合计 row's first formula is the block.  A --codes template covers its rows.
     """
+    sum_last = table.sum_row == "last"
     if free:
         raw = result.cells.get(Cell(table.id, SUM_ROW, table.columns[0].key))
         match = _RANGE.search(raw.formula or "") if raw is not None else None
         if match:
             return int(match[1]) - 1, int(match[2]) - 1
+        if sum_last:
+            return max(lay.entry_first, sum_row - (lay.entry_last - lay.entry_first + 1)), sum_row - 1
         return sum_row + 1, sum_row + (lay.entry_last - lay.entry_first + 1)
+    if sum_last:  # a --codes table: every row between the header and the 合计 row
+        return lay.data_row, sum_row - 1
     last = max((e.row for e in entries), default=sum_row)
     return sum_row + 1, max(last, sum_row + 1)

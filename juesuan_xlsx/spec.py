@@ -77,6 +77,8 @@ class Table:
     free_rows: int = 0
     fund: str | None = None  # code tables restricted to one fiscal fund (05 一般, 07 基金, 08 国资)
     empty_note: str = ""
+    label_visible: bool = True  # False: the layout prints no 公开NN表 label (the code name GKnn stays the marker)
+    sum_row: Literal["first", "last"] = "first"  # code tables: the 合计 row above or below the code rows
 
     @property
     def label(self) -> str:
@@ -238,7 +240,10 @@ def _table(raw: Mapping[str, Any], classes: tuple[tuple[str, str], ...], jingji:
         notes=tuple(raw.get("notes", ())), panels=tuple(panels),
         columns=tuple(Column(c["key"], c["title"]) for c in raw.get("columns", ())),
         free_rows=int(raw.get("free_rows", 0)), fund=raw.get("fund"), empty_note=raw.get("empty_note", ""),
+        label_visible=bool(raw.get("label_visible", True)), sum_row=raw.get("sum_row", "first"),
     )
+    if table.sum_row not in ("first", "last"):
+        raise SpecError(f"{where}: sum_row 应为 first 或 last")
     width = len(table.header[0])
     if any(len(r) != width for r in table.header):
         raise SpecError(f"{where}: 表头各行列数不一致")
