@@ -7,17 +7,49 @@ those, so that all formula cells of a workbook can be compared with the headless
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .amounts import parse_amount
 from .codes import Dictionary
-from .engine import Engine, Figure, Outcome, Status
+from .engine import Engine, Figure, Outcome, Status, judge
 from .model import Cell, Equation, Instance, Ref
 from .plan import CHECK_SHEET, UNKNOWN_NAME, Plan
 from .reader import ReadResult, excel_text
 
 Key = tuple[str, int, int]
+
+
+@dataclass(frozen=True)
+class Tie:
+    """A value obtained by rounding an exact half (e.g. a difference of 0.145 万元 to 分).  Decimal rounds the
+    true value half up; a spreadsheet rounds its binary approximation, which may fall on either side.  Every
+    engine is right to within that one step, so a comparison accepts any of ``choices`` (None: anything)."""
+
+    value: Any
+    choices: frozenset[Any] | None
+
+    def accepts(self, other: Any, same: Any) -> bool:
+        if self.choices is None:
+            return True
+        return any(same(other, choice) for choice in self.choices)
+
+
+def _tie(outcome: Outcome) -> bool:
+    """Is the difference an exact half 分, so that rounding it to whole 分 depends on the engine?"""
+    cents = (outcome.left - outcome.right) * 100
+    return cents != cents.to_integral_value() and (cents * 2) == (cents * 2).to_integral_value()
+
+
+def _statuses(outcome: Outcome) -> frozenset[int]:
+    """The status with the half 分 rounded either way."""
+    out = {outcome.status.number}
+    if _tie(outcome):
+        down = Outcome(outcome.equation, outcome.status, outcome.left - Decimal("0.005"), outcome.right, outcome.k)
+        up = Outcome(outcome.equation, outcome.status, outcome.left + Decimal("0.005"), outcome.right, outcome.k)
+        out |= {judge(o.equation, Figure(o.left, 0), Figure(o.right, o.k)).status.number for o in (down, up)}
+    return frozenset(out)
 
 
 def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Engine, figures: dict[Cell, Figure],
@@ -36,6 +68,7 @@ def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Eng
     names = read.dictionary_sheet or {c: i.name for c, i in dictionary.entries.items()}
     out: dict[Key, Any] = {}
     row_status: dict[str, list[int]] = {}
+    ties: set[str] = set()  # tables with a per-row status that depends on rounding an exact half 分
     for key, item in plan.formulas.items():
         if item.cell is not None:
             fig = figures.get(item.cell)
@@ -56,20 +89,31 @@ def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Eng
         elif item.col == lay.parent_col:
             out[key] = code[:-2] if len(code) > 3 else ""
         elif item.col == lay.status_col:
-            row_key = f"#{item.row - lay.data_row}"
-            numbers = [0]
+            row_key = next(k for k, r in lay.code_rows.items() if r == item.row)  # 合计 may be first or last
+            involved: list[Outcome] = []
             if code:
                 if len(code) != 7:
-                    numbers += [o.status.number for o in hierarchy_at.get((table.id, row_key), [])]
-                numbers += [o.status.number for o in per_code.get(code, [])
-                            if table.id in o.equation.relation.for_rows]
-            out[key] = Decimal(max(numbers))
-            row_status.setdefault(table.id, []).append(max(numbers))
+                    involved += hierarchy_at.get((table.id, row_key), [])
+                involved += [o for o in per_code.get(code, []) if table.id in o.equation.relation.for_rows]
+            number = max([0, *(o.status.number for o in involved)])
+            if any(_tie(o) for o in involved):
+                choices = {max([0, *picks]) for picks in _products([_statuses(o) for o in involved])}
+                out[key] = Tie(Decimal(number), frozenset(Decimal(c) for c in choices))
+                ties.add(table.id)
+            else:
+                out[key] = Decimal(number)
+            row_status.setdefault(table.id, []).append(number)
     statuses: list[int] = []
+    tied_lines = bool(ties)
     for line in plan.check_lines:
         r = line.row
         if line.equation is None:
             number = max(row_status.get(line.table or "", [0]), default=0)
+            if line.table in ties:
+                out[(CHECK_SHEET, r, 10)] = Tie(Decimal(number), None)
+                out[(CHECK_SHEET, r, 7)] = Tie([s.value for s in Status][number], None)
+                statuses.append(number)
+                continue
         else:
             found = by_anchor.get((line.equation.relation.code, line.equation.anchor))
             # a check with no figures on either side in this workbook
@@ -77,14 +121,25 @@ def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Eng
             left, right = outcome.left, outcome.right
             out[(CHECK_SHEET, r, 3)] = left
             out[(CHECK_SHEET, r, 4)] = right
-            out[(CHECK_SHEET, r, 5)] = (left - right).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            difference = (left - right).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
             out[(CHECK_SHEET, r, 9)] = Decimal(outcome.k)
             out[(CHECK_SHEET, r, 6)] = Decimal(outcome.k) * Decimal("0.005")
             number = outcome.status.number
+            if _tie(outcome):
+                tied_lines = True
+                out[(CHECK_SHEET, r, 5)] = Tie(difference, frozenset({difference, difference - Decimal("0.01")}))
+                choices = _statuses(outcome)
+                out[(CHECK_SHEET, r, 10)] = Tie(Decimal(number), frozenset(Decimal(c) for c in choices))
+                out[(CHECK_SHEET, r, 7)] = Tie([s.value for s in Status][number],
+                                               frozenset([s.value for s in Status][c] for c in choices))
+                statuses.append(number)
+                continue
+            out[(CHECK_SHEET, r, 5)] = difference
         out[(CHECK_SHEET, r, 10)] = Decimal(number)
         out[(CHECK_SHEET, r, 7)] = [s.value for s in Status][number]
         statuses.append(number)
-    out[(CHECK_SHEET, plan.summary_row, 0)] = f"不符 {statuses.count(2)} 项，尾差 {statuses.count(1)} 项"
+    summary = f"不符 {statuses.count(2)} 项，尾差 {statuses.count(1)} 项"
+    out[(CHECK_SHEET, plan.summary_row, 0)] = Tie(summary, None) if tied_lines else summary
     return {k: v for k, v in out.items() if k in plan.formulas}
 
 
@@ -96,3 +151,10 @@ def _typed_sum(eq: Equation, read: ReadResult) -> Decimal:
         if raw is not None and raw.formula is None:
             total += parse_amount(raw.value).value * term.sign
     return total
+
+
+def _products(options: list[frozenset[int]]) -> list[tuple[int, ...]]:
+    result: list[tuple[int, ...]] = [()]
+    for choice in options:
+        result = [(*prefix, c) for prefix in result for c in choice]
+    return result

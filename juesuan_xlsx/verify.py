@@ -494,7 +494,14 @@ def _norm_name(name: str) -> str:
 
 
 def same_value(a: Any, b: Any) -> bool:
-    """Equal as a spreadsheet shows them: numbers within 10⁻⁶, blank equal to "" and 0."""
+    """Equal as a spreadsheet shows them: numbers within 10⁻⁶, blank equal to "" and 0; a :class:`Tie` (an exact
+    half rounded) accepts either neighbour."""
+    from .shadow import Tie
+
+    if isinstance(b, Tie):
+        return b.accepts(a, same_value)
+    if isinstance(a, Tie):
+        return a.accepts(b, same_value)
     if isinstance(a, bool) or isinstance(b, bool):
         return bool(a == b)
     if isinstance(a, int | float | Decimal) and isinstance(b, int | float | Decimal):

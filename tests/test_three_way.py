@@ -11,6 +11,7 @@ import pytest
 
 from juesuan_xlsx.evaluate import evaluate_workbook
 from juesuan_xlsx.generate import Options, generate
+from juesuan_xlsx.resources import available_specs
 from juesuan_xlsx.spec import load_spec
 from juesuan_xlsx.verify import expected_formula_values, same_value
 
@@ -44,6 +45,15 @@ def _three_way(libreoffice, path) -> list[str]:
 def test_random_fillings_agree_in_three_engines(libreoffice, spec, tmp_path, seed):
     path = tmp_path / f"random-{seed}.xlsx"
     generate(spec, path, Options(dept=f"随机{seed}", filling=random_filling(spec, seed)))
+    assert _three_way(libreoffice, path) == []
+
+
+@pytest.mark.parametrize(("year", "profile"), [s for s in available_specs() if s != (2024, "central")])
+@pytest.mark.parametrize("seed", range(2))
+def test_every_year_and_profile_agrees_in_three_engines(libreoffice, tmp_path, year, profile, seed):
+    other = load_spec(year, profile)
+    path = tmp_path / f"{year}-{profile}-{seed}.xlsx"
+    generate(other, path, Options(dept="随机", filling=random_filling(other, 100 + seed)))
     assert _three_way(libreoffice, path) == []
 
 
