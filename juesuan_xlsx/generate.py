@@ -24,7 +24,7 @@ from .engine import Status
 from .layout import DEPT_ROW, HEADER_ROW, LABEL_ROW, TITLE_ROW, TableLayout, layout_all
 from .model import Cell, CodeRow, CodeTable, Instance
 from .plan import CHECK_FIRST_ROW, CHECK_SHEET, DICT_SHEET, UNKNOWN_NAME, Plan, Planned, make_plan, status
-from .spec import SUM_ROW, Spec, Table
+from .spec import SUM_ROW, Spec, Table, header_merges
 from .xlformula import Renderer
 
 GUIDE_SHEET = "填表说明"
@@ -368,23 +368,11 @@ def _panel_field(table: Table, col: int) -> str:
 
 
 def _header(ws: Worksheet, grid: tuple[tuple[str, ...], ...], top: int, fmt: Any) -> None:
-    """Write a header grid where "<" merges a cell into its left neighbour and "^" into the one above."""
-    height, width = len(grid), len(grid[0])
-    for r in range(height):
-        for c in range(width):
-            text = grid[r][c]
-            if text in ("<", "^"):
-                continue
-            c2 = c
-            while c2 + 1 < width and grid[r][c2 + 1] == "<":
-                c2 += 1
-            r2 = r
-            while r2 + 1 < height and all(grid[r2 + 1][x] == "^" for x in range(c, c2 + 1)):
-                r2 += 1
-            if (r2, c2) == (r, c):
-                ws.write_string(top + r, c, text, fmt)
-            else:
-                ws.merge_range(top + r, c, top + r2, c2, text, fmt)
+    for r1, c1, r2, c2, text in header_merges(grid):
+        if (r1, c1) == (r2, c2):
+            ws.write_string(top + r1, c1, text, fmt)
+        else:
+            ws.merge_range(top + r1, c1, top + r2, c2, text, fmt)
 
 
 def _formats(wb: Workbook) -> dict[str, Any]:

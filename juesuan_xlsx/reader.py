@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .amounts import Amount, parse_amount
 from .generate import (
     CHECK_CODENAME,
     CREATED,
@@ -339,3 +342,22 @@ def _block(result: ReadResult, ws: Worksheet, table: Any, sum_row: int, entries:
         return lay.data_row, sum_row - 1
     last = max((e.row for e in entries), default=sum_row)
     return sum_row + 1, max(last, sum_row + 1)
+
+
+def typed_figures(read: ReadResult, formulas: Container[Cell]) -> tuple[dict[Cell, Decimal], set[Cell],
+                                                                      list[tuple[Cell, RawCell, Amount]]]:
+    """The figures typed into amount cells: (values as SUM sees them, template formula cells typed over, every
+    typed cell with its parsed amount).  Cells holding a formula are left to the caller."""
+    inputs: dict[Cell, Decimal] = {}
+    typed_over: set[Cell] = set()
+    typed: list[tuple[Cell, RawCell, Amount]] = []
+    for cell, raw in read.cells.items():
+        if raw.formula is not None:
+            continue
+        amount = parse_amount(raw.value)
+        if cell in formulas:
+            typed_over.add(cell)
+        if amount.kind != "blank":
+            inputs[cell] = amount.value
+        typed.append((cell, raw, amount))
+    return inputs, typed_over, typed

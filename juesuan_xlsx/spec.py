@@ -37,6 +37,25 @@ def chinese_ordinal(n: int) -> str:
     return head + (_DIGITS[ones] if ones else "")
 
 
+def header_merges(grid: tuple[tuple[str, ...], ...]) -> list[tuple[int, int, int, int, str]]:
+    """(first row, first col, last row, last col, text) of every header cell, merged ones spanning their area."""
+    height, width = len(grid), len(grid[0])
+    out = []
+    for r in range(height):
+        for c in range(width):
+            text = grid[r][c]
+            if text in ("<", "^"):
+                continue
+            c2 = c
+            while c2 + 1 < width and grid[r][c2 + 1] == "<":
+                c2 += 1
+            r2 = r
+            while r2 + 1 < height and all(grid[r2 + 1][x] == "^" for x in range(c, c2 + 1)):
+                r2 += 1
+            out.append((r, c, r2, c2, text))
+    return out
+
+
 @dataclass(frozen=True)
 class GridRow:
     key: str | None  # None for a blank row that only carries a 行次

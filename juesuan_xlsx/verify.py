@@ -32,7 +32,7 @@ from .findings import Check, Finding, Level, make
 from .model import Cell, CodeRow, CodeTable, Instance
 from .plan import CHECK_SHEET, Planned, make_plan
 from .preflight import preflight
-from .reader import NotOurWorkbook, read_workbook
+from .reader import NotOurWorkbook, read_workbook, typed_figures
 from .shadow import shadow_values
 
 SCHEMA_VERSION = "1.0"
@@ -224,21 +224,14 @@ class _Verifier:
     # -- typed figures ---------------------------------------------------------------------------------------
     def _inputs(self) -> tuple[dict[Cell, Decimal], set[Cell]]:
         formulas = self.engine.formulas
-        inputs: dict[Cell, Decimal] = {}
-        typed_over: set[Cell] = set()
-        for cell, raw in self.read.cells.items():
-            if raw.formula is not None:
-                if cell not in formulas:  # the user's own formula in an input cell (=50+8.56): its value counts
-                    value = self._formula_value(raw)
-                    if value is not None:
-                        inputs[cell] = value
-                continue
-            amount = parse_amount(raw.value)
-            if cell in formulas:
-                typed_over.add(cell)
-            if amount.kind != "blank":
-                inputs[cell] = amount.value
+        inputs, typed_over, typed = typed_figures(self.read, formulas)
+        for cell, raw, amount in typed:
             self._amount_problems(cell, raw.value, amount)
+        for cell, raw in self.read.cells.items():
+            if raw.formula is not None and cell not in formulas:
+                value = self._formula_value(raw)  # the user's own formula in an input cell (=50+8.56) counts
+                if value is not None:
+                    inputs[cell] = value
         return inputs, typed_over
 
     def _formula_value(self, raw: Any) -> Decimal | None:

@@ -15,7 +15,7 @@ from typing import Literal
 
 from ..layout import layout_table
 from ..model import Cell, Instance
-from ..spec import SUM_ROW, Table
+from ..spec import SUM_ROW, Table, header_merges
 from .values import WorkbookValues
 
 STAMP = "未通过校验"
@@ -138,25 +138,6 @@ def _role(field: str) -> Literal["label", "line", "code", "name", "amount", ""]:
 
 # ---------------------------------------------------------------------------------------------------------------
 # header grids ("<" merges into the left neighbour, "^" into the one above — the spec's notation)
-
-
-def header_merges(grid: tuple[tuple[str, ...], ...]) -> list[tuple[int, int, int, int, str]]:
-    """(first row, first col, last row, last col, text) of every header cell, merged ones spanning their area."""
-    height, width = len(grid), len(grid[0])
-    out = []
-    for r in range(height):
-        for c in range(width):
-            text = grid[r][c]
-            if text in ("<", "^"):
-                continue
-            c2 = c
-            while c2 + 1 < width and grid[r][c2 + 1] == "<":
-                c2 += 1
-            r2 = r
-            while r2 + 1 < height and all(grid[r2 + 1][x] == "^" for x in range(c, c2 + 1)):
-                r2 += 1
-            out.append((r, c, r2, c2, text))
-    return out
 
 
 _SPACES = re.compile(r"\s+")

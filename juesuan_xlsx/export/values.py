@@ -18,7 +18,7 @@ from ..codes import expand_codes
 from ..engine import Engine, Figure
 from ..model import Cell, Instance
 from ..plan import UNKNOWN_NAME
-from ..reader import ReadResult, read_workbook
+from ..reader import ReadResult, read_workbook, typed_figures
 from ..spec import SUM_ROW, Spec, Table
 
 CENT = Decimal("0.01")
@@ -109,22 +109,8 @@ def workbook_values(path: str | Path) -> WorkbookValues:
 
 
 def typed_inputs(read: ReadResult, engine: Engine) -> tuple[dict[Cell, Decimal], set[Cell]]:
-    """The typed figures and the formula cells typed over.
-
-    The same lines as ``juesuan_xlsx.verify._Verifier._inputs`` without its findings (verify.py is not to be
-    edited from here; keep the two in step).
-    """
-    formulas = engine.formulas
-    inputs: dict[Cell, Decimal] = {}
-    typed_over: set[Cell] = set()
-    for cell, raw in read.cells.items():
-        if raw.formula is not None:
-            continue
-        amount = parse_amount(raw.value)
-        if cell in formulas:
-            typed_over.add(cell)
-        if amount.kind != "blank":
-            inputs[cell] = amount.value
+    """The typed figures and the formula cells typed over (the verifier's own reading, without its findings)."""
+    inputs, typed_over, _ = typed_figures(read, engine.formulas)
     return inputs, typed_over
 
 
