@@ -46,7 +46,7 @@ import numpy as np
 import openpyxl
 import schedula as sh
 from formulas.errors import FoundError, RangeValueError
-from formulas.functions import Array, get_functions, parse_ranges, wrap_func, xfilters
+from formulas.functions import Array, parse_ranges, wrap_func, xfilters
 from formulas.functions.operators import OPERATORS
 from formulas.ranges import Ranges
 from formulas.tokens.operand import Error as _ErrorOperand
@@ -129,15 +129,21 @@ _VALUE: Final = _ErrorOperand.errors["#VALUE!"]
 # ------------------------------------------------------------------------------------------------------------
 
 
+# Tuples, not ``bool | np.bool_``: a union written in the call builds a new object on every call, and these
+# run for every cell of every range a SUM, SUMIF or MAX reads.
+_BOOL_TYPES: Final = (bool, np.bool_)
+_NUMBER_TYPES: Final = (int, float, np.integer, np.floating)
+
+
 def _is_number(value: object) -> bool:
     # bool is an int subclass in Python but never a number in Excel.
-    if isinstance(value, bool | np.bool_):
+    if isinstance(value, _BOOL_TYPES):
         return False
-    return isinstance(value, int | float | np.integer | np.floating)
+    return isinstance(value, _NUMBER_TYPES)
 
 
 def _is_bool(value: object) -> bool:
-    return isinstance(value, bool | np.bool_)
+    return isinstance(value, _BOOL_TYPES)
 
 
 _E48: Final = 2.0**-48
@@ -778,7 +784,7 @@ def _corrected_functions() -> dict[str, Any]:
         "N": _reference_aware(_xl_n),
         "AND": _reference_aware(functools.partial(_xl_logical, combine=all)),
         "OR": _reference_aware(functools.partial(_xl_logical, combine=any)),
-        "VLOOKUP": _checked_vlookup(_ORIGINALS.get("VLOOKUP") or get_functions()["VLOOKUP"]),
+        "VLOOKUP": _checked_vlookup(_ORIGINALS.get("VLOOKUP") or function_registry()["VLOOKUP"]),
         "ROUND": _elementwise(_round_with(decimal.ROUND_HALF_UP)),
         "ROUNDUP": _elementwise(_round_with(decimal.ROUND_UP)),
         "ROUNDDOWN": _elementwise(_round_with(decimal.ROUND_DOWN)),
@@ -806,6 +812,105 @@ def _corrected_operators() -> dict[str, Any]:
 
 _INSTALLED: dict[str, Any] = {}
 
+# ``formulas.get_functions()`` imports every function module; the statistics one imports scipy.stats (~0.6 s, half
+# the start-up of a ``juesuan-xlsx verify`` process) although no whitelisted function lives there.  The registry
+# below holds the modules that define the whitelist and imports the others the first time a name is missing.
+_EAGER_MODULES: Final = (".info", ".logic", ".text", ".look")
+
+
+class _LazyFunctions(collections.defaultdict):  # type: ignore[type-arg]
+    """``formulas``' function registry, completed on first need with the modules it has not imported yet.
+
+    Behaves as the registry ``formulas.get_functions()`` builds (a ``defaultdict`` whose default is formulas'
+    ``not_implemented``): a missing name, a membership test or any enumeration first imports the remaining
+    modules.  No function name is defined by two modules (``tests/test_fasteval.py`` checks it), so the result is
+    the same registry whatever the order; entries already set (the corrections) are kept.
+    """
+
+    __slots__ = ()
+    _pending: list[str] = []  # module names not imported yet (class-level: one registry per process)
+
+    def _complete(self) -> bool:
+        if not _LazyFunctions._pending:
+            return False
+        import importlib
+
+        pending, _LazyFunctions._pending = _LazyFunctions._pending, []
+        for name in pending:
+            for key, func in importlib.import_module(name, "formulas.functions").FUNCTIONS.items():
+                self.setdefault(key, func)
+        return True
+
+    def __missing__(self, key: Any) -> Any:
+        if self._complete() and dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        return super().__missing__(key)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or (self._complete() and dict.__contains__(self, key))
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def __iter__(self) -> Iterator[Any]:
+        self._complete()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._complete()
+        return super().__len__()
+
+    def keys(self) -> Any:
+        self._complete()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._complete()
+        return super().values()
+
+    def items(self) -> Any:
+        self._complete()
+        return super().items()
+
+    def copy(self) -> Any:
+        self._complete()
+        return super().copy()
+
+
+_REGISTRY_LOCK = threading.Lock()
+
+
+def function_registry() -> Any:
+    """``formulas.get_functions()``, installed lazily the first time (see :class:`_LazyFunctions`).
+
+    If ``formulas`` has already built its full registry (someone called ``get_functions()`` before this module
+    was imported), that one is used unchanged.
+    """
+    import formulas.functions as functions_module
+
+    with _REGISTRY_LOCK:
+        getter = functions_module.get_functions
+        if not getattr(getter, "_juesuan_lazy", False) and getter.cache_info().currsize == 0:
+            eager = [m for m in functions_module.SUBMODULES if m in _EAGER_MODULES]
+            pending = [m for m in functions_module.SUBMODULES if m not in _EAGER_MODULES]
+
+            @functools.lru_cache(None)
+            def get_functions() -> _LazyFunctions:
+                import importlib
+
+                registry = _LazyFunctions(lambda: functions_module.not_implemented)
+                for name in eager:
+                    registry.update(importlib.import_module(name, "formulas.functions").FUNCTIONS)
+                registry.update(functions_module.FUNCTIONS)
+                _LazyFunctions._pending = pending
+                return registry
+
+            get_functions._juesuan_lazy = True  # type: ignore[attr-defined]
+            functions_module.get_functions = get_functions
+            if "get_functions" in vars(formulas):  # formulas caches its lazily imported attributes
+                formulas.get_functions = get_functions
+        return functions_module.get_functions()
+
 
 class _SilentTqdm(types.ModuleType):
     """Stand-in for the ``tqdm`` module inside ``formulas.excel``: its progress bars would pollute the CLI."""
@@ -826,7 +931,7 @@ def install_corrections() -> None:
     """
     if _INSTALLED:
         return
-    registry = get_functions()
+    registry = function_registry()
     _ORIGINALS.setdefault("VLOOKUP", registry["VLOOKUP"])
     for name, func in _corrected_functions().items():
         registry[name] = func
@@ -1132,6 +1237,12 @@ def scan_formula(text: str) -> FormulaScan:
     >>> scan_formula("=[1]Sheet1!A1+INDIRECT(\\"A1\\")").external_reference
     True
     """
+    return _scan_formula(text)
+
+
+# Returned workbooks repeat the template's formulas: a scan (immutable) is kept per text.
+@functools.lru_cache(maxsize=16_384)
+def _scan_formula(text: str) -> FormulaScan:
     return _Scanner(text).scan()
 
 
@@ -1218,37 +1329,50 @@ def scan_workbook(
     with _quiet_openpyxl():
         book = openpyxl.load_workbook(os.fspath(path), data_only=False, keep_links=False)
     try:
-        sheets = tuple(book.sheetnames)
-        names: dict[str, FormulaScan] = {}
-        name_problems: dict[str, tuple[ScanProblem, ...]] = {}
-        for defined in book.defined_names.values():
-            if defined.hidden or defined.localSheetId is not None:
-                continue  # formulas compiles only visible global names
-            scan = scan_formula("=" + str(defined.value))
-            names[defined.name.upper()] = scan
-            if scan.problems:
-                name_problems[defined.name] = scan.problems
-        texts: dict[CellKey, str] = {}
-        scans: dict[CellKey, FormulaScan] = {}
-        problems: dict[CellKey, tuple[ScanProblem, ...]] = {}
-        dimensions: dict[str, tuple[int, int]] = {}
-        for ws in book.worksheets:
-            dimensions[ws.title] = (ws.max_row, ws.max_column)
-            # The stored cells only: iter_rows() would visit every position of the used rectangle.
-            for (_row, _col), cell in sorted(ws._cells.items()):
-                if cell.data_type != "f":
-                    continue
-                text, special = _formula_text(cell.value)
-                key = (ws.title, cell.coordinate)
-                texts[key] = text or ""
-                scan = scan_formula(text or "=")
-                scans[key] = scan
-                found = list(scan.problems) + ([special] if special else [])
-                found += _name_problems(scan, names)
-                if found:
-                    problems[key] = tuple(found)
+        return scan_book(
+            book, max_formulas=max_formulas, max_range_cells=max_range_cells, max_sheet_cells=max_sheet_cells
+        )
     finally:
         book.close()
+
+
+def scan_book(
+    book: Any,
+    *,
+    max_formulas: int = DEFAULT_MAX_FORMULAS,
+    max_range_cells: int = DEFAULT_MAX_RANGE_CELLS,
+    max_sheet_cells: int = DEFAULT_MAX_SHEET_CELLS,
+) -> WorkbookScan:
+    """:func:`scan_workbook` of a workbook already loaded by openpyxl (not read-only, formulas not data)."""
+    sheets = tuple(book.sheetnames)
+    names: dict[str, FormulaScan] = {}
+    name_problems: dict[str, tuple[ScanProblem, ...]] = {}
+    for defined in book.defined_names.values():
+        if defined.hidden or defined.localSheetId is not None:
+            continue  # formulas compiles only visible global names
+        scan = scan_formula("=" + str(defined.value))
+        names[defined.name.upper()] = scan
+        if scan.problems:
+            name_problems[defined.name] = scan.problems
+    texts: dict[CellKey, str] = {}
+    scans: dict[CellKey, FormulaScan] = {}
+    problems: dict[CellKey, tuple[ScanProblem, ...]] = {}
+    dimensions: dict[str, tuple[int, int]] = {}
+    for ws in book.worksheets:
+        dimensions[ws.title] = (ws.max_row, ws.max_column)
+        # The stored cells only: iter_rows() would visit every position of the used rectangle.
+        for (_row, _col), cell in sorted(ws._cells.items()):
+            if cell.data_type != "f":
+                continue
+            text, special = _formula_text(cell.value)
+            key = (ws.title, cell.coordinate)
+            texts[key] = text or ""
+            scan = scan_formula(text or "=")
+            scans[key] = scan
+            found = list(scan.problems) + ([special] if special else [])
+            found += _name_problems(scan, names)
+            if found:
+                problems[key] = tuple(found)
     too_large = _budget_problem(scans, dimensions, max_formulas, max_range_cells, max_sheet_cells)
     if too_large is not None:
         for key in texts:
@@ -1296,8 +1420,35 @@ def _budget_problem(
     return None
 
 
+_CYCLES_CACHE: collections.OrderedDict[tuple[Any, ...], frozenset[CellKey]] = collections.OrderedDict()
+_CYCLES_LOCK = threading.Lock()
+
+
 def _find_cycles(survey: WorkbookScan) -> set[CellKey]:
-    """Formula cells on a reference cycle (static dependencies, like Excel's circular-reference warning)."""
+    """Formula cells on a reference cycle (static dependencies, like Excel's circular-reference warning).
+
+    The answer depends on the sheets, the formulas and the defined names only: it is kept for the next copy of
+    the same template.
+    """
+    key = (
+        survey.sheets,
+        tuple(survey.formulas.items()),
+        tuple(sorted((name, scan.text) for name, scan in survey.names.items())),
+    )
+    with _CYCLES_LOCK:
+        found = _CYCLES_CACHE.get(key)
+        if found is not None:
+            _CYCLES_CACHE.move_to_end(key)
+            return set(found)
+    cycles = _find_cycles_uncached(survey)
+    with _CYCLES_LOCK:
+        _CYCLES_CACHE[key] = frozenset(cycles)
+        while len(_CYCLES_CACHE) > 8:
+            _CYCLES_CACHE.popitem(last=False)
+    return cycles
+
+
+def _find_cycles_uncached(survey: WorkbookScan) -> set[CellKey]:
     upper_sheets = {s.upper(): s for s in survey.sheets}
     by_column: dict[tuple[str, int], list[int]] = {}
     index: dict[CellKey, int] = {}
@@ -1529,6 +1680,15 @@ def _compiled_model(
     return cached, inputs
 
 
+#: The evaluator :func:`evaluate_workbook` uses when its ``engine`` argument is not given: ``"fast"`` (each distinct
+#: formula shape compiled once, :mod:`juesuan_xlsx.fasteval`) or ``"model"`` (the reference: the whole workbook
+#: loaded into a ``formulas.ExcelModel``).  Both give identical results (``tests/test_fasteval.py``); set this to
+#: ``"model"`` (or the environment variable ``JUESUAN_XLSX_ENGINE=model``) to run everything, ``verify`` included,
+#: on the reference evaluator.
+ENGINE: str = os.environ.get("JUESUAN_XLSX_ENGINE", "fast")
+ENGINES: Final = ("fast", "model")
+
+
 def evaluate_workbook(
     path: str | os.PathLike[str],
     *,
@@ -1537,6 +1697,7 @@ def evaluate_workbook(
     max_range_cells: int = DEFAULT_MAX_RANGE_CELLS,
     max_sheet_cells: int = DEFAULT_MAX_SHEET_CELLS,
     reuse_model: bool = True,
+    engine: str | None = None,
 ) -> Evaluation:
     """Compute every formula cell of the workbook at ``path`` the way Excel does.
 
@@ -1548,26 +1709,35 @@ def evaluate_workbook(
     ``skipped`` (and defined names in ``skipped_names``).  Cells on a reference cycle are in ``circular`` and
     have :data:`CIRCULAR_ERROR` in ``errors``, as does every cell computed from them (IFERROR catches it).
 
-    With ``reuse_model`` a workbook whose sheets, used areas, formulas and names equal those of a recently
-    evaluated one (another copy of the same template) reuses its compiled model, fed with this file's values:
-    about 2 s instead of 12 s for the 2024 template.  Thread-safe; a model serves one calculation at a time.
+    ``engine`` (default :data:`ENGINE`) chooses the evaluator.  ``"fast"`` compiles each distinct formula shape
+    once per process (and keeps it in a private on-disk cache, :mod:`juesuan_xlsx.fasteval`), then runs the
+    compiled functions cell by cell in dependency order: ~0.2 s for a copy of the 2024 template.  ``"model"``
+    is the reference: the workbook loaded into a ``formulas.ExcelModel``; with ``reuse_model`` a workbook whose
+    sheets, used areas, formulas and names equal those of a recently evaluated one reuses its compiled model,
+    fed with this file's values (about 2 s instead of 12 s).  Both run the same corrected ``formulas``
+    functions and give identical results; the fast engine hands a workbook to the reference one whenever it is
+    not certain to reproduce it exactly, and ``inputs`` or ``reuse_model=False`` always select the reference.
+    Thread-safe.
     """
     install_corrections()
+    engine = ENGINE if engine is None else engine
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    budgets = {"max_formulas": max_formulas, "max_range_cells": max_range_cells, "max_sheet_cells": max_sheet_cells}
+    if engine == "fast" and inputs is None and reuse_model:
+        from . import fasteval
+
+        fast = fasteval.evaluate(path, **budgets)
+        if fast is not None:
+            return fast
     with tempfile.TemporaryDirectory(prefix="juesuan-eval-") as tmp:
         # Scan and evaluate one private copy: the bytes checked are the bytes run, node ids become predictable
         # (fixed book name) and formulas resolves nothing relative to the user's folder.
         local = os.path.join(tmp, _BOOK_NAME)
         shutil.copyfile(os.fspath(path), local)
-        survey = scan_workbook(
-            local, max_formulas=max_formulas, max_range_cells=max_range_cells, max_sheet_cells=max_sheet_cells
-        )
-        result = Evaluation(values={}, errors={}, circular=set(), formulas=dict(survey.formulas))
-        if not survey.allowed:
-            result.evaluated = False
-            result.skipped = dict(survey.problems)
-            result.skipped_names = dict(survey.name_problems)
-            return result
-        if not survey.formulas:
+        survey = scan_workbook(local, **budgets)
+        result = _unevaluated(survey)
+        if not result.evaluated or not survey.formulas:
             return result
         result.circular = _find_cycles(survey)
         with _quiet_openpyxl(), np.errstate(all="ignore"):
@@ -1584,21 +1754,39 @@ def evaluate_workbook(
                     calc_inputs[node] = _input_value(value)
             with compiled.lock:  # one dispatch at a time per model
                 solution = compiled.model.calculate(inputs=calc_inputs)
+    outputs: dict[CellKey, object] = {}
     for key in survey.formulas:
-        sheet, cell = key
-        node = nodes.get((sheet.upper(), cell))
+        node = nodes.get((key[0].upper(), key[1]))
+        if node is not None and node in solution:
+            outputs[key] = solution[node]
+    _fill_results(result, outputs)
+    return result
+
+
+def _unevaluated(survey: WorkbookScan) -> Evaluation:
+    """The result before any calculation: refused (``evaluated=False``) or empty."""
+    result = Evaluation(values={}, errors={}, circular=set(), formulas=dict(survey.formulas))
+    if not survey.allowed:
+        result.evaluated = False
+        result.skipped = dict(survey.problems)
+        result.skipped_names = dict(survey.name_problems)
+    return result
+
+
+def _fill_results(result: Evaluation, outputs: Mapping[CellKey, object]) -> None:
+    """Sort each formula cell's output (a ``Ranges`` or an array, absent if not computed) into values/errors."""
+    for key in result.formulas:
         if key in result.circular:
             result.errors[key] = CIRCULAR_ERROR
             continue
-        if node is None or node not in solution:
+        if key not in outputs:
             result.errors[key] = NOT_COMPUTED_ERROR
             continue
-        is_error, value = _output_value(solution[node])
+        is_error, value = _output_value(outputs[key])
         if is_error:
             result.errors[key] = str(value)
         else:
             result.values[key] = value
-    return result
 
 
 install_corrections()
