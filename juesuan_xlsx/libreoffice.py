@@ -752,10 +752,21 @@ class LibreOffice:
         if not source.is_file():
             raise FileNotFoundError(source)
         url = self.uno.systemPathToFileUrl(str(source))
-        try:
-            component = desktop.loadComponentFromURL(url, "_blank", 0, (self.prop("Hidden", True),))
-        except self.uno.getClass("com.sun.star.uno.Exception") as exc:
-            raise LibreOfficeError(f"LibreOffice could not open {source}: {exc}") from exc
+        component = None
+        # a busy soffice now and then answers a load with no document at all; once more is enough (seen in CI-like
+        # runs with several soffice processes on two cores)
+        for attempt in range(2):
+            try:
+                component = desktop.loadComponentFromURL(url, "_blank", 0, (self.prop("Hidden", True),))
+            except self.uno.getClass("com.sun.star.uno.Exception") as exc:
+                raise LibreOfficeError(f"LibreOffice could not open {source}: {exc}") from exc
+            if component is not None and hasattr(component, "Sheets"):
+                break
+            if attempt == 0:
+                if component is not None:
+                    with contextlib.suppress(Exception):
+                        component.close(True)
+                time.sleep(0.5)
         if component is None or not hasattr(component, "Sheets"):
             if component is not None:
                 with contextlib.suppress(Exception):
