@@ -951,7 +951,10 @@ def _read_cells(path: str | os.PathLike[str]) -> _FastBook | None:
     with openpyxl's own ``WorkSheetParser`` (cell values, shared formulas, shared strings through formulas'
     reader) and applies what the full load does to cells (merged ranges blank all but their first cell).
     It declines (None) on anything whose full-load effect on cells it does not reproduce: comments and
-    hyperlinks (they create cells), sheet titles openpyxl would reject or rename, unreadable parts.
+    hyperlinks (they create cells), sheet titles openpyxl would reject or rename, unreadable parts.  Parts it
+    does not read at all (styles, validations, tables) cannot make it fail: a file whose broken styles make
+    openpyxl's full load raise is evaluated here, where the reference engine raises (``verify`` never gets
+    that far: its reader does a full load first and reports the file as unreadable).
     """
     from formulas.excel.xlreader import XlReader
     from openpyxl.packaging.relationship import get_dependents, get_rels_path

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from typing import NoReturn
 
 import pytest
+
+# the evaluator keeps compiled formula plans on disk; tests use a private folder, not the user's ~/.cache
+os.environ.setdefault("JUESUAN_XLSX_CACHE", tempfile.mkdtemp(prefix="juesuan-test-cache-"))
 
 from juesuan_xlsx.libreoffice import LibreOffice, LibreOfficeUnavailable
 
