@@ -30,6 +30,10 @@ class UsageError(click.ClickException):
         click.echo(f"错误：{self.format_message()}", err=True)
 
 
+# -j/--jobs for every command that verifies a batch of files
+jobs_option = click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
+                           help="同时校验的文件数，默认为 CPU 核数。")
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -176,8 +180,7 @@ def new_command(year: int, dept: str, profile: str, codes_text: str | None, code
               help="补充或覆盖内置的功能分类科目字典。")
 @click.option("--notes/--no-notes", default=True, show_default=True, help="是否列出“尾差”等提示。")
 @click.option("--force", is_flag=True, help="标注目录中已有同名文件时覆盖。")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
-              help="同时校验的文件数，默认为 CPU 核数。")
+@jobs_option
 def verify_command(paths: tuple[str, ...], as_json: bool, strict: bool, annotate: str | None,
                    codes_file: str | None, notes: bool, force: bool, jobs: int | None) -> None:
     """校验回收的报表：重算全部公式，逐条核对表内、跨表关系，按单元格报告问题。
@@ -258,7 +261,7 @@ def export_command(path: str, fmt: str, output: str | None, force: bool) -> None
 @click.option("--dept", default=None, help="汇总后的部门名称（默认取各单位共同的名称）。")
 @click.option("--force", is_flag=True, help="有单位的报表校验出错误时仍然汇总。")
 @click.option("--overwrite", is_flag=True, help="输出文件已存在时覆盖。")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, metavar="N", help="同时校验的文件数。")
+@jobs_option
 def merge_command(paths: tuple[str, ...], output: str, dept: str | None, force: bool, overwrite: bool,
                   jobs: int | None) -> None:
     """把各单位的报表汇总为部门决算：逐格相加，功能分类科目按编码合并，生成同年度、同表样、带公式的新工作簿。
@@ -295,7 +298,7 @@ def merge_command(paths: tuple[str, ...], output: str, dept: str | None, force: 
               help="汇总表：.xlsx（可筛选排序）或 .csv。")
 @click.option("--force", is_flag=True, help="输出文件已存在时覆盖。")
 @click.option("--no-cache", is_flag=True, help="不使用上次的校验结果，全部重新校验。")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, metavar="N", help="同时校验的文件数。")
+@jobs_option
 def summary_command(paths: tuple[str, ...], output: str, force: bool, no_cache: bool, jobs: int | None) -> None:
     """一季回收报表的总览：每个文件一行（部门、收支总计、财政拨款、基本/项目支出、人员/公用经费、三公、
     错误和警告数、状态），加合计行，有问题的排在前面。
