@@ -85,6 +85,10 @@ CODE_NAME = define_check(
     "C-科目名称不符", E, "科目名称与编码不符",
     "{where} 的科目 {code} 名称为“{name}”，{year} 年功能分类中应为“{expected}”。请核对编码和名称。",
     "编码与名称不一致，通常是编码填错了行。", "codes")
+CODE_ALIAS = define_check(
+    "C-科目曾用名", N, "科目名称是曾用名",
+    "{where} 的科目 {code} 名称为“{name}”，这是它的曾用名；{year} 年功能分类中的名称为“{expected}”。可以不改，导出的公开表使用“{expected}”。",
+    "科目在年度之间改名时，上年的名称仍被接受（templates/codes 字典的“曾用名”列），只作提示。", "codes")
 FUND_CODE_IN_05 = define_check(
     "C-基金科目", E, "政府性基金科目出现在一般公共预算表",
     "{where} 的科目 {code}“{name}”属于政府性基金预算，不应出现在{label}。请移到公开07表。",

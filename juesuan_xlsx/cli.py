@@ -67,13 +67,19 @@ def _load_spec(year: int, profile: str) -> Any:
         raise UsageError(str(exc)) from None
 
 
-def _dictionary(spec: Any, codes_file: str | None) -> Any:
+def _user_codes(codes_file: str | None) -> dict[str, Any] | None:
+    """The entries of a --codes-file (None without one); a file that cannot be read is a usage error."""
     if not codes_file:
-        return spec.gongneng
+        return None
     try:
-        return spec.gongneng.merged(load_user_codes(codes_file))
+        return dict(load_user_codes(codes_file))
     except (OSError, CodeError) as exc:
         raise UsageError(f"读取科目文件失败：{exc}") from None
+
+
+def _dictionary(spec: Any, codes_file: str | None) -> Any:
+    extra = _user_codes(codes_file)
+    return spec.gongneng.merged(extra) if extra else spec.gongneng
 
 
 def _parse_codes(text: str | None) -> tuple[str, ...] | None:
@@ -225,11 +231,14 @@ def verify_command(paths: tuple[str, ...], as_json: bool, strict: bool, annotate
               help="导出格式：xlsx（公开用表格）、docx（完整公开文本）、pdf、csv（每表一个文件）、json。")
 @click.option("-o", "--output", type=click.Path(), metavar="输出",
               help="输出文件（csv 为输出目录）；默认在原文件旁按格式命名。")
+@click.option("--codes-file", type=click.Path(dir_okay=False), metavar="文件.csv",
+              help="补充或覆盖内置的功能分类科目字典（校验和导出的科目名称都使用它）。")
 @click.option("--force", is_flag=True, help="校验有错误时仍然导出（每个输出都醒目标注“未通过校验”），并覆盖已有输出。")
-def export_command(path: str, fmt: str, output: str | None, force: bool) -> None:
+def export_command(path: str, fmt: str, output: str | None, codes_file: str | None, force: bool) -> None:
     """先校验，再把报表导出为公开文件；情况说明由表中数字生成，不会与表格矛盾。
 
     \b
+    年度和表样（通用格式或上海格式）从工作簿读取，导出的文件按该表样排版。
     校验有错误时拒绝导出（退出码 1），除非加 --force。已有的输出文件不会被覆盖，除非加 --force。
     例：juesuan-xlsx export 某某局2024.xlsx --to docx
     """
@@ -237,9 +246,10 @@ def export_command(path: str, fmt: str, output: str | None, force: bool) -> None
     from .report import to_text
     from .verify import Report
 
+    extra = _user_codes(codes_file)
     target = Path(output) if output else default_output(path, fmt)
     try:
-        written = export(path, fmt, target, force=force, overwrite=force)
+        written = export(path, fmt, target, force=force, overwrite=force, extra_codes=extra)
     except ExportRefused as exc:
         click.echo(to_text(Report([exc.report]), notes=False))
         click.echo("校验有错误，未导出。请改正后重试，或加 --force 导出标注“未通过校验”的文件。", err=True)

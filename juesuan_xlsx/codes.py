@@ -1,7 +1,11 @@
 """Code dictionaries: 支出功能分类 (类 3 / 款 5 / 项 7 digits) and 经济分类 (类 3 / 款 5 digits).
 
 The shipped 功能分类 list is partial (see its header), so a user can extend or override it with a CSV/TSV file
-of ``code,name[,fund]`` lines; unknown codes are warnings, never errors.
+of ``code,name[,fund[,aliases]]`` lines; unknown codes are warnings, never errors.
+
+A code renamed between years keeps its earlier names as *aliases* (a fourth column, names separated by ``|``):
+the year's own name is the official one, an alias is accepted with a note that names the official name (a 2025
+workbook that still says 20805 行政事业单位养老支出 is not wrong, only out of date).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from .resources import templates_dir
 FUNC_CODE = re.compile(r"\d{3}(\d{2}){0,2}")
 LEVEL_NAMES = {3: "类", 5: "款", 7: "项"}
 FUNDS = ("一般", "基金", "国资")
+ALIAS_SEPARATOR = "|"
+_NAME_SPACES = re.compile(r"\s+")
 
 
 class CodeError(ValueError):
@@ -30,10 +36,16 @@ class CodeInfo:
     code: str
     name: str
     fund: str = "一般"  # 一般 / 基金 / 国资: which fiscal fund's table (05 / 07 / 08) the code belongs to
+    aliases: tuple[str, ...] = ()  # earlier names of a renamed code, accepted with a note
 
     @property
     def level(self) -> str:
         return LEVEL_NAMES[len(self.code)]
+
+
+def normalize_name(name: str) -> str:
+    """A 科目名称 as compared: no spaces, full-width brackets (what people type varies, the name does not)."""
+    return _NAME_SPACES.sub("", name).replace("(", "（").replace(")", "）")
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,25 @@ class Dictionary:
     def name(self, code: str) -> str | None:
         info = self.entries.get(code)
         return info.name if info else None
+
+    def is_official(self, code: str, name: str) -> bool:
+        """``name`` is the dictionary's own name for ``code`` (spaces and bracket widths aside)."""
+        info = self.entries.get(code)
+        return info is not None and normalize_name(name) == normalize_name(info.name)
+
+    def is_alias(self, code: str, name: str) -> bool:
+        """``name`` is an earlier name of ``code`` (accepted, with a note giving the official name)."""
+        info = self.entries.get(code)
+        if info is None or self.is_official(code, name):
+            return False
+        wanted = normalize_name(name)
+        return any(normalize_name(alias) == wanted for alias in info.aliases)
+
+    def official_name(self, code: str, name: str) -> str:
+        """What a publication prints for a row named ``name``: the official name when ``name`` is an alias,
+        else ``name`` as typed."""
+        info = self.entries.get(code)
+        return info.name if info is not None and self.is_alias(code, name) else name
 
     def fund(self, code: str) -> str:
         """Fund of a code: its own entry, else its nearest known ancestor, else 一般."""
@@ -90,7 +121,7 @@ def _read_tsv(text: str, source: str, func: bool) -> dict[str, CodeInfo]:
     entries: dict[str, CodeInfo] = {}
     for number, row in enumerate(rows, start=1):
         if len(row) < 2 or not row[1].strip():
-            raise CodeError(f"{source} 第 {number} 条：每行应为“编码,名称[,资金性质]”，实际为 {row!r}")
+            raise CodeError(f"{source} 第 {number} 条：每行应为“编码,名称[,资金性质[,曾用名]]”，实际为 {row!r}")
         code = row[0].strip().lstrip("\ufeff")
         if func:
             try:
@@ -100,7 +131,8 @@ def _read_tsv(text: str, source: str, func: bool) -> dict[str, CodeInfo]:
         fund = row[2].strip() if len(row) > 2 and row[2].strip() else "一般"
         if fund not in FUNDS:
             raise CodeError(f"{source} 第 {number} 条：资金性质应为 一般/基金/国资 之一，实际为“{fund}”")
-        entries[code] = CodeInfo(code, row[1].strip(), fund)
+        aliases = tuple(a.strip() for a in row[3].split(ALIAS_SEPARATOR) if a.strip()) if len(row) > 3 else ()
+        entries[code] = CodeInfo(code, row[1].strip(), fund, aliases)
     return entries
 
 
@@ -110,7 +142,7 @@ def load_dictionary(relative: str, func: bool = True) -> Dictionary:
 
 
 def load_user_codes(path: str | Path) -> dict[str, CodeInfo]:
-    """A user's ``code,name[,fund]`` file (CSV or TSV, UTF-8 with or without BOM, or GBK)."""
+    """A user's ``code,name[,fund[,aliases]]`` file (CSV or TSV, UTF-8 with or without BOM, or GBK)."""
     raw = Path(path).read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:

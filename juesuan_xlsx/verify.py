@@ -291,7 +291,9 @@ class _Verifier:
                 if known is None:
                     self.add(checks.CODE_UNKNOWN, where, table=table.id, code=code, name=name, year=self.spec.year)
                 elif name and _norm_name(name) != _norm_name(known.name) and not name.startswith("（"):
-                    self.add(checks.CODE_NAME, (sheet, f"B{entry.row + 1}"), table=table.id, code=code, name=name,
+                    # a name the code had before this year (20805 in 2025) is a note, any other name a warning
+                    check = checks.CODE_ALIAS if self.dictionary.is_alias(code, name) else checks.CODE_NAME
+                    self.add(check, (sheet, f"B{entry.row + 1}"), table=table.id, code=code, name=name,
                              expected=known.name, year=self.spec.year)
                 if table.fund == "一般" and self.dictionary.fund(code) == "基金":
                     self.add(checks.FUND_CODE_IN_05, where, table=table.id, code=code, name=name or known and

@@ -141,12 +141,12 @@ def verify_once():
     import juesuan_xlsx.export as module
 
     real = module.verify_file
-    memo: dict[str, object] = {}
+    memo: dict[tuple[str, str], object] = {}
 
-    def cached(path):
-        key = sha(Path(path))
+    def cached(path, *, extra_codes=None):
+        key = (sha(Path(path)), repr(sorted((extra_codes or {}).items())))
         if key not in memo:
-            memo[key] = real(path)
+            memo[key] = real(path, extra_codes=extra_codes)
         return memo[key]
 
     with pytest.MonkeyPatch.context() as patch:
@@ -532,7 +532,8 @@ def test_a_formula_without_a_saved_value_is_refused_unless_forced(tmp_path: Path
     where = values.where[cell]
     assert values.unresolved == {cell} and where.startswith("公开09表!L")
     # whatever verify says about it, the exporter itself refuses a figure it cannot know
-    monkeypatch.setattr("juesuan_xlsx.export.verify_file", lambda p: FileReport(str(p), spec="2024/central"))
+    monkeypatch.setattr("juesuan_xlsx.export.verify_file",
+                        lambda p, extra_codes=None: FileReport(str(p), spec="2024/central"))
     with pytest.raises(ExportError, match=re.escape(f"{where} 填的是公式，且没有保存计算结果")):
         export(path, "json", tmp_path / "f.json")
     export(path, "json", tmp_path / "f.json", force=True)

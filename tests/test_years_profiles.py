@@ -6,12 +6,14 @@ generator, reader and verifier are the same code as for 2024 `central`.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from juesuan_xlsx.cli import run
+from juesuan_xlsx.export import load
 from juesuan_xlsx.export.shuoming import read_shuoming_sheet
 from juesuan_xlsx.export.values import workbook_values
 from juesuan_xlsx.filling import load_fill_file
@@ -65,6 +67,67 @@ def test_2025_dictionary_changes():
     assert new.name("22198") == "超长期特别国债安排的支出" and "2219899" in new.entries
     assert new.fund("2219899") == "基金"  # not a 公开05表 row
     assert set(new.entries) - set(old.entries) == {"22198", "2219899"}
+
+
+def test_2025_keeps_the_2024_name_of_20805_as_an_alias():
+    """templates/codes/gongneng-2025.tsv, column 曾用名: the renamed code's 2024 name is accepted, the 2025 name is
+    the official one; aliases only look back (2024 does not know the 2025 name)."""
+    old, new = load_spec(2024).gongneng, load_spec(2025).gongneng
+    assert new.get("20805").aliases == ("行政事业单位养老支出",)
+    assert new.is_alias("20805", "行政事业单位养老支出") and new.is_alias("20805", "行政事业单位 养老支出")
+    assert new.is_official("20805", "行政事业单位离退休") and not new.is_alias("20805", "行政事业单位离退休")
+    assert not new.is_alias("2013201", "行政事业单位养老支出") and not new.is_alias("20805", "养老")
+    assert not old.is_alias("20805", "行政事业单位离退休") and old.get("20805").aliases == ()
+    assert new.official_name("20805", "行政事业单位养老支出") == "行政事业单位离退休"
+    assert new.official_name("20805", "自拟的名称") == "自拟的名称"  # not an alias: printed as typed
+
+
+def _2025_with_2024_names(path: Path, profile: str = "central") -> Path:
+    """A 2025 workbook filled as last year's: the seed's rows typed with their 2024 names (20805 is
+    行政事业单位养老支出)."""
+    spec = load_spec(2025, profile)
+    data = load_fill_file(SEED, spec)
+    assert any(r.name == "行政事业单位养老支出" for r in data.filling.rows["05"])
+    return generate(spec, path, Options(dept=data.dept, filling=data.filling, shuoming=data.shuoming))
+
+
+@pytest.mark.parametrize("profile", ["central", "shanghai"])
+def test_a_2025_workbook_typed_with_the_2024_name_publishes_the_2025_name(tmp_path, profile):
+    values, _ = load(_2025_with_2024_names(tmp_path / "w.xlsx", profile))
+    for tid in ("02", "03", "05"):
+        names = {r.code: r.name for r in values.tables[tid].code_rows}
+        assert names["20805"] == "行政事业单位离退休" and names["2013201"] == "行政运行"
+
+
+def test_verify_accepts_the_2024_name_in_a_2025_workbook_with_a_note(tmp_path):
+    report = verify_file(_2025_with_2024_names(tmp_path / "w.xlsx"))
+    assert "C-科目名称不符" not in report.codes()
+    notes = [f for f in report.findings if f.code == "C-科目曾用名"]
+    assert len(notes) == 3 and {f.level.value for f in notes} == {"note"}  # 02, 03 and 05
+    assert "2025 年功能分类中的名称为“行政事业单位离退休”" in notes[0].message
+    assert report.valid
+
+
+def test_the_alias_finding_is_in_the_rules(capsys):
+    assert run(["rules", "--year", "2025"]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("C-科目曾用名"))
+    assert "提示" in line
+
+
+def test_22198_is_a_government_fund_code(tmp_path):
+    """22198 超长期特别国债安排的支出 and its 2219899 are 政府性基金 codes in 2025 (a real 2025 Shanghai 部门决算
+    lists them in the 政府性基金 table, see gongneng-2025.tsv): typed into the 一般公共预算 table they are an
+    error."""
+    spec = load_spec(2025)
+    assert spec.gongneng.fund("22198") == spec.gongneng.fund("2219899") == "基金"
+    assert spec.gongneng.fund("22102") == "一般"
+    amount = {"project": Decimal("105.00")}
+    filling = Filling({}, {"05": [FilledRow("221", None, amount), FilledRow("22198", None, amount),
+                                  FilledRow("2219899", None, amount)]})
+    out = generate(spec, tmp_path / "w.xlsx", Options(filling=filling))
+    found = [f for f in verify_file(out).findings if f.code == "C-基金科目"]
+    assert {f.args["code"] for f in found} == {"22198", "2219899"}
+    assert all(f.table == "05" and f.level.value == "error" for f in found)
 
 
 def test_2025_codes_put_the_new_fund_code_in_07(tmp_path):

@@ -6,16 +6,21 @@ Verification runs first; a workbook with errors is refused (:class:`ExportRefuse
 ``force``, and then every output says 未通过校验 visibly (title suffix, first line, header of every page).  Every
 file is written to a temporary name beside its target and moved into place in one step; an existing file is
 never replaced unless ``overwrite``.  The input workbook is only read.
+
+The year and layout are the workbook's own (its spec); every output is in that layout (Shanghai's titles, no
+公开NN表 labels, its 合计 and column order, its document structure).  ``extra_codes`` (``--codes-file``) extends
+the year's 功能分类 dictionary for the verification and for the names printed.
 """
 
 from __future__ import annotations
 
 import errno
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ..atomic import OutputExists, atomic_output
+from ..codes import CodeInfo
 from ..reader import read_workbook
 from ..verify import verify_file
 from .errors import ExportError, ExportRefused, PdfFailed, PdfUnavailable
@@ -40,14 +45,21 @@ def default_output(path: str | Path, to: str) -> Path:
     return source.with_suffix(f".{to}")
 
 
-def load(path: str | Path) -> tuple[WorkbookValues, NarrativeInputs]:
-    """Values of every amount cell and the 说明 inputs of a workbook (no verification)."""
+def load(path: str | Path, extra_codes: Mapping[str, CodeInfo] | None = None) -> tuple[WorkbookValues,
+                                                                                       NarrativeInputs]:
+    """Values of every amount cell and the 说明 inputs of a workbook (no verification); ``extra_codes`` extend
+    the year's 功能分类 dictionary that names the rows."""
     read = read_workbook(path)
-    return values_from_read(read), read_shuoming_sheet(read.wb)
+    dictionary = read.spec.gongneng.merged(extra_codes) if extra_codes else None
+    return values_from_read(read, dictionary), read_shuoming_sheet(read.wb)
 
 
-def export(path: str | Path, to: str, output: Path, *, force: bool = False, overwrite: bool = False) -> list[Path]:
-    """Export ``path`` to ``to`` (xlsx, docx, pdf, csv, json) at ``output`` (csv: a folder); the written paths."""
+def export(path: str | Path, to: str, output: Path, *, force: bool = False, overwrite: bool = False,
+           extra_codes: Mapping[str, CodeInfo] | None = None) -> list[Path]:
+    """Export ``path`` to ``to`` (xlsx, docx, pdf, csv, json) at ``output`` (csv: a folder); the written paths.
+
+    ``extra_codes`` (a user's code list, :func:`juesuan_xlsx.codes.load_user_codes`) extends or overrides the
+    year's 功能分类 dictionary, for the verification and for the names the outputs print."""
     fmt = to.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ExportError(f"不支持导出为“{to}”。可选：{'、'.join(FORMATS)}")
@@ -59,14 +71,14 @@ def export(path: str | Path, to: str, output: Path, *, force: bool = False, over
         from .pdf import check_writer
 
         check_writer()
-    report = verify_file(source)
+    report = verify_file(source, extra_codes=extra_codes)
     if report.spec is None:  # not read at all (not a workbook, not our template, unsafe): nothing to force
         raise ExportError(f"{source} 无法作为部门决算公开表读取，不能导出：" +
                           "；".join(f.message for f in report.findings[:3]))
     if not report.valid and not force:
         raise ExportRefused(report)
     try:
-        values, inputs = load(source)
+        values, inputs = load(source, extra_codes)
     except Exception as exc:  # noqa: BLE001 - a forced export of a damaged workbook: say so, in Chinese
         raise ExportError(f"{source} 读取失败，不能导出：{type(exc).__name__}: {exc}") from exc
     if values.unresolved and not force:
@@ -74,7 +86,8 @@ def export(path: str | Path, to: str, output: Path, *, force: bool = False, over
         raise ExportError(f"{source} 中 {cells} 填的是公式，且没有保存计算结果，无法得知其金额。请在 Excel/WPS 中打开、"
                           "重算并保存，或改为直接填写数字；如确需导出草稿，请加 --force。")
     stamped = not report.valid or bool(values.unresolved)
-    targets = [output / f"{t.label}.csv" for t in values.spec.tables] if fmt == "csv" else [output]
+    tables = publication_tables(values)
+    targets = [output / f"{t.file_stem}.csv" for t in tables] if fmt == "csv" else [output]
     if fmt == "csv":
         if output.is_dir():
             _check_targets(source, targets, overwrite)  # all or nothing: no file written when one exists
@@ -82,7 +95,7 @@ def export(path: str | Path, to: str, output: Path, *, force: bool = False, over
     else:
         _check_targets(source, targets, overwrite)
     written = []
-    for target, writer in zip(targets, _writers(fmt, values, inputs, stamped), strict=True):
+    for target, writer in zip(targets, _writers(fmt, values, inputs, stamped, tables), strict=True):
         with atomic_output(target, overwrite=overwrite) as tmp:
             writer(tmp)
         written.append(target)
@@ -107,7 +120,8 @@ def _check_targets(source: Path, targets: list[Path], overwrite: bool, *, folder
             raise OutputExists(f"文件已存在：{target}（如需覆盖请加 --force）")
 
 
-def _writers(fmt: str, values: WorkbookValues, inputs: NarrativeInputs, stamped: bool) -> list[Callable[[Path], None]]:
+def _writers(fmt: str, values: WorkbookValues, inputs: NarrativeInputs, stamped: bool,
+             tables: list[PubTable]) -> list[Callable[[Path], None]]:
     if fmt == "xlsx":
         from .xlsx import write_xlsx
 
@@ -117,7 +131,7 @@ def _writers(fmt: str, values: WorkbookValues, inputs: NarrativeInputs, stamped:
 
         return [lambda p: write_json(values, p, inputs, stamped=stamped)]
     if fmt == "csv":
-        return [functools.partial(_csv_writer, t, stamped) for t in publication_tables(values)]
+        return [functools.partial(_csv_writer, t, stamped) for t in tables]
     from .docx import write_docx
 
     sections = generate_narrative(values, inputs)
@@ -143,7 +157,7 @@ def _csv_writer(table: PubTable, stamped: bool, path: Path) -> None:
     write_csv(table, path, stamped=stamped)
 
 
-def missing(path: str | Path) -> list[tuple[str, str]]:
+def missing(path: str | Path, extra_codes: Mapping[str, CodeInfo] | None = None) -> list[tuple[str, str]]:
     """The 说明 inputs a workbook's document would show as （未填写）."""
-    values, inputs = load(path)
+    values, inputs = load(path, extra_codes)
     return missing_inputs(inputs, values)

@@ -1,5 +1,9 @@
 """Open-data formats: one csv per table (UTF-8 with BOM, so Excel opens it as UTF-8) and one json document.
 
+Both follow the layout: a csv has the table's rows in the printed order (Shanghai's 合计 after the codes) and one
+column per printed column with its header levels joined by "/" (Shanghai's 三公 table: 合计/预算数, 合计/决算数, …);
+the json lists the tables in the spec's order, rows as printed, ``label`` null where the layout prints none.
+
 CSV cells that are text and start with = + - @ tab or CR are prefixed with ' so that a spreadsheet never runs
 them as formulas (GUIDE §3); amounts are written as plain numbers with two decimals and never touched.
 """
@@ -14,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..spec import Table
+from ..spec import SUM_ROW, Table
 from .narrative import NarrativeInputs
 from .tables import STAMP, STAMP_NOTE, PubTable, flat_headers
 from .values import WorkbookValues
@@ -58,11 +62,15 @@ def workbook_json(values: WorkbookValues, inputs: NarrativeInputs | None = None,
     for table in values.spec.tables:
         tv = values.tables[table.id]
         titles = _column_titles(table)
+        rows = list(tv.rows)
+        if table.kind == "codes" and table.sum_row == "last":  # as printed: the 合计 after the codes
+            rows = [*tv.code_rows, tv.row(SUM_ROW)]
         tables.append({
-            "id": table.id, "label": table.label, "title": table.title, "kind": table.kind,
+            "id": table.id, "label": table.label if table.label_visible else None, "title": table.title,
+            "kind": table.kind,
             "columns": [{"key": key, "title": titles[key]} for key in table.value_keys()],
             "rows": [{"key": r.key, "code": r.code, "name": r.name, "line": r.line,
-                      "values": {k: _money(v) for k, v in r.amounts.items()}} for r in tv.rows],
+                      "values": {k: _money(v) for k, v in r.amounts.items()}} for r in rows],
             "empty": tv.empty, "note": table.empty_note if tv.empty else "",
         })
     out: dict[str, Any] = {
@@ -83,17 +91,27 @@ def write_json(values: WorkbookValues, path: Path, inputs: NarrativeInputs | Non
 
 
 def _column_titles(table: Table) -> dict[str, str]:
+    """Each value column's title: the last header level, with as many levels above it as make it unique within
+    the table (the 三公 table has six 预算数 columns in Shanghai's layout, two 合计 columns in the central one)."""
     if table.kind == "codes":
         return {c.key: c.title for c in table.columns}
     flat = flat_headers(table.header)
-    titles: dict[str, str] = {}
+    paths: dict[str, list[str]] = {}
     col = 0
     for panel in table.panels:
         for name in panel.fields:
-            if name in panel.value_fields and name not in titles:
-                titles[name] = flat[col].rsplit("/", 1)[-1]
+            if name in panel.value_fields and name not in paths:
+                paths[name] = flat[col].split("/")
             col += 1
-    return titles
+    depth = dict.fromkeys(paths, 1)
+    while True:
+        titles = {key: "/".join(path[-depth[key]:]) for key, path in paths.items()}
+        clashing = {key for key, title in titles.items()
+                    if list(titles.values()).count(title) > 1 and depth[key] < len(paths[key])}
+        if not clashing:
+            return titles
+        for key in clashing:
+            depth[key] += 1
 
 
 def _inputs_json(inputs: NarrativeInputs) -> dict[str, Any]:

@@ -1,8 +1,11 @@
-"""The whole 部门决算 document as .docx, in the seed's structure.
+"""The whole 部门决算 document as .docx, in the structure of the layout's published document.
 
-封面 → 目录 → 第一部分 部门概况 (说明 sheet) → 第二部分 the nine tables (landscape pages: merged headers repeated
-on every page, 公开NN表 label, 部门/单位：万元 line, notes, the 说明 line of an empty table) → 第三部分 情况说明
-(the generated narrative) → 第四部分 名词解释 (templates/YEAR/mingci.txt) → 第五部分 附件 (说明 sheet).
+封面 → 目录 → 第一部分 部门概况 (说明 sheet) → 第二部分 the nine tables in the spec's order (landscape pages:
+merged headers repeated on every page, the 公开NN表 label where the layout has one, 部门/单位：万元 line, notes, the
+说明 line of an empty table) → 第三部分 情况说明 (the generated narrative) → 第四部分 名词解释
+(templates/YEAR/mingci[-PROFILE].txt) → 第五部分 附件 (说明 sheet; a layout without one prints it only when there
+is an attachment).  Headings, cover and sections come from the spec's ``[document]`` (:mod:`.document`): the seed's
+structure for ``central``, the Shanghai template's for ``shanghai``.
 A4, 宋体/黑体 for Chinese text (w:eastAsia), page numbers in the footer; a forced export carries 未通过校验 on the
 cover and in the header of every page.
 """
@@ -23,6 +26,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from ..resources import templates_dir
 from ..spec import chinese_ordinal
+from .document import DocumentSpec, document_spec
 from .narrative import Figure, Missing, NarrativeInputs, Paragraph, Section, UserText
 from .tables import STAMP, STAMP_NOTE, PubTable, header_merges, publication_tables
 from .values import WorkbookValues
@@ -34,14 +38,16 @@ A4 = (Cm(21.0), Cm(29.7))
 MISSING_HINT = "（未填写）"
 
 
-def mingci_text(year: int) -> str:
-    """The default 名词解释 of a year (or of the nearest earlier year that has one)."""
+def mingci_text(year: int, profile: str = "central") -> str:
+    """The default 名词解释 of a year and layout: ``mingci-PROFILE.txt`` of that year or the nearest earlier year
+    that has one, else ``mingci.txt`` likewise (Shanghai's template has a glossary of its own)."""
     root = templates_dir()
-    years = sorted((int(p.parent.name) for p in root.glob("*/mingci.txt") if p.parent.name.isdigit()), reverse=True)
-    chosen = next((y for y in years if y <= year), years[-1] if years else None)
-    if chosen is None:
-        return ""
-    return (root / str(chosen) / "mingci.txt").read_text(encoding="utf-8")
+    for name in (f"mingci-{profile}.txt", "mingci.txt"):
+        years = sorted((int(p.parent.name) for p in root.glob(f"*/{name}") if p.parent.name.isdigit()), reverse=True)
+        chosen = next((y for y in years if y <= year), years[-1] if years else None)
+        if chosen is not None:
+            return (root / str(chosen) / name).read_text(encoding="utf-8")
+    return ""
 
 
 def mingci_paragraphs(text: str) -> list[str]:
@@ -49,18 +55,33 @@ def mingci_paragraphs(text: str) -> list[str]:
 
 
 def write_docx(values: WorkbookValues, inputs: NarrativeInputs, sections: Sequence[Section], path: Path, *,
-               stamped: bool = False, mingci: str | None = None) -> None:
-    _Writer(values, inputs, sections, stamped, mingci if mingci is not None else mingci_text(values.year)).write(
-        path)
+               stamped: bool = False, mingci: str | None = None, document: DocumentSpec | None = None) -> None:
+    text = mingci if mingci is not None else mingci_text(values.year, values.profile)
+    _Writer(values, inputs, sections, stamped, text,
+            document or document_spec(values.year, values.profile)).write(path)
 
 
 class _Writer:
     def __init__(self, values: WorkbookValues, inputs: NarrativeInputs, sections: Sequence[Section], stamped: bool,
-                 mingci: str) -> None:
+                 mingci: str, document: DocumentSpec) -> None:
         self.v, self.i, self.sections, self.stamped, self.mingci = values, inputs, sections, stamped, mingci
+        self.d = document
         self.doc: Any = Document()
         self.year = values.year
         self.dept = values.dept or "（部门名称未填写）"
+
+    def _t(self, template: str) -> str:
+        return self.d.text(template, self.year, self.dept)
+
+    @property
+    def part_titles(self) -> tuple[str, str, str]:
+        return (f"第一部分 {self._t(self.d.overview_title)}", f"第二部分 {self._t(self.d.tables_title)}",
+                f"第三部分 {self._t(self.d.narrative_title)}")
+
+    @property
+    def annex(self) -> bool:
+        """第五部分 附件: always in the seed's structure; in a layout without it, only when there is an attachment."""
+        return self.d.annex or bool(str(self.i.attachments or "").strip())
 
     def write(self, path: Path) -> None:
         doc = self.doc
@@ -77,7 +98,8 @@ class _Writer:
         self._part_two()
         self._part_three()
         self._part_four()
-        self._part_five()
+        if self.annex:
+            self._part_five()
         doc.save(str(path))
 
     # -- styles and pages ------------------------------------------------------------------------------------
@@ -143,9 +165,10 @@ class _Writer:
     def _cover(self) -> None:
         for _ in range(6):
             self._para()
-        self._para(f"{self.year}年度{self.dept}", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=22)
+        small, large = self.d.cover
+        self._para(self._t(small), align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=22)
         self._para()
-        self._para("部门决算", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=36, bold=True)
+        self._para(self._t(large), align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=36, bold=True)
         if self.stamped:
             self._para()
             self._para(f"（{STAMP}）", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=22, bold=True, color=RED)
@@ -155,14 +178,15 @@ class _Writer:
     def _contents(self) -> None:
         self._para("目  录", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=18)
         self._para()
-        lines: list[tuple[str, int]] = [
-            (f"第一部分 {self.dept}概况", 0), ("一、部门职责", 1), ("二、机构设置及决算单位构成", 1),
-            ("第二部分 部门决算表", 0),
-        ]
+        one, two, three = self.part_titles
+        duty, organization = self.d.overview
+        lines: list[tuple[str, int]] = [(one, 0), (f"一、{duty}", 1), (f"二、{organization}", 1), (two, 0)]
         lines += [(f"{chinese_ordinal(k + 1)}、{t.title}", 1) for k, t in enumerate(self.v.spec.tables)]
-        lines.append((f"第三部分 {self.year}年度部门决算情况说明", 0))
+        lines.append((three, 0))
         lines += [(s.title, 1) for s in self.sections]
-        lines += [("第四部分 名词解释", 0), ("第五部分 附件", 0)]
+        lines.append(("第四部分 名词解释", 0))
+        if self.annex:
+            lines.append(("第五部分 附件", 0))
         for text, level in lines:
             p = self._para(text, font=HEI if level == 0 else SONG, size=14 if level == 0 else 12)
             if level:
@@ -189,15 +213,16 @@ class _Writer:
         _run_font(p.add_run(MISSING_HINT), SONG, None, color=RED)
 
     def _part_one(self) -> None:
-        self._heading(f"第一部分 {self.dept}概况", 1)
-        self._heading("一、部门职责", 2)
+        duty, organization = self.d.overview
+        self._heading(self.part_titles[0], 1)
+        self._heading(f"一、{duty}", 2)
         self._user("duty")
-        self._heading("二、机构设置及决算单位构成", 2)
+        self._heading(f"二、{organization}", 2)
         self._user("organization")
 
     def _part_two(self) -> None:
         self._new_section(landscape=True)
-        self._heading("第二部分 部门决算表", 1)
+        self._heading(self.part_titles[1], 1)
         tables = publication_tables(self.v)
         for k, pt in enumerate(tables):
             self._table(pt)
@@ -208,12 +233,14 @@ class _Writer:
         table = pt.table
         self._para(pt.title(self.stamped), align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=16, bold=True,
                    color=RED if self.stamped else None)
-        self._para(table.label, align=WD_ALIGN_PARAGRAPH.RIGHT, size=10)
+        if pt.label:
+            self._para(pt.label, align=WD_ALIGN_PARAGRAPH.RIGHT, size=10)
         usable = self.doc.sections[-1].page_width - self.doc.sections[-1].left_margin \
             - self.doc.sections[-1].right_margin
         line = self._para(size=10)
         line.paragraph_format.tab_stops.add_tab_stop(usable, WD_TAB_ALIGNMENT.RIGHT)
-        _run_font(line.add_run(f"部门：{pt.dept}\t{pt.unit}"), SONG, 10)
+        dept = f"部门：{pt.dept}" if self.d.dept_line else ""
+        _run_font(line.add_run(f"{dept}\t{pt.unit}"), SONG, 10)
         size = 8 if pt.width >= 9 else 9
         head = len(pt.header)
         grid = self.doc.add_table(rows=head + len(pt.rows), cols=pt.width)
@@ -258,7 +285,7 @@ class _Writer:
 
     def _part_three(self) -> None:
         self._new_section(landscape=False)
-        self._heading(f"第三部分 {self.year}年度部门决算情况说明", 1)
+        self._heading(self.part_titles[2], 1)
         for section in self.sections:
             self._heading(section.title, 2)
             for paragraph in section.paragraphs:

@@ -11,18 +11,24 @@ alone.  A test can therefore trace each number of the text back to its cells.  R
 * no 完成率 when the 预算 is 0, no growth rate from a zero base (the sentence says 上年为0.00万元 instead);
 * a missing 说明 input is written （未填写） and listed by :func:`missing_inputs`; nothing is invented, and no
   placeholder (XX%, ……) is ever produced.
+
+Which sections there are, their order and titles are the layout's (``[document]`` of the spec, see
+:mod:`.document`): the seed's thirteen for ``central``, the Shanghai template's eleven for ``shanghai``.  What a
+block says follows the spec too: the fund tables are found by their ``fund`` and told by the columns they have,
+the 经济分类 类 of 人员经费/公用经费 are read from 06's formulas.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from ..model import Cell
 from ..spec import SUM_ROW, chinese_ordinal
+from .document import DocumentSpec, document_spec
 from .shuoming import FIELDS, label_of
 from .values import WorkbookValues
 
@@ -308,9 +314,11 @@ def _end(parts: list[Part]) -> list[Part]:
 # the generator
 
 
-def generate_narrative(values: WorkbookValues, inputs: NarrativeInputs) -> list[Section]:
-    """The thirteen sections of 第三部分 in the seed's order."""
-    return _Narrative(values, inputs).sections()
+def generate_narrative(values: WorkbookValues, inputs: NarrativeInputs,
+                       document: DocumentSpec | None = None) -> list[Section]:
+    """The sections of 第三部分, as the layout's ``[document]`` lists them (the seed's thirteen by default)."""
+    doc = document or document_spec(values.spec.year, values.spec.profile)
+    return _Narrative(values, inputs).sections(doc)
 
 
 def missing_inputs(inputs: NarrativeInputs, values: WorkbookValues | None = None) -> list[tuple[str, str]]:
@@ -378,15 +386,26 @@ class _Narrative:
         return self.text(key)
 
     # -- sections --------------------------------------------------------------------------------------------
-    def sections(self) -> list[Section]:
-        builders = [self.s_total, self.s_income, self.s_expense, self.s_fiscal, self.s_general, self.s_basic,
-                    self.s_sangong, self.s_funds, self.s_jiguan, self.s_general_spending, self.s_procurement,
-                    self.s_assets, self.s_performance]
+    def sections(self, doc: DocumentSpec) -> list[Section]:
         out = []
-        for i, build in enumerate(builders):
-            title, paragraphs = build()
+        blocks = self.blocks()
+        for i, spec in enumerate(doc.sections):
+            paragraphs: list[Paragraph] = []
+            for block in spec.blocks:
+                if block.heading:
+                    paragraphs.append(Paragraph((block.heading,), "subheading"))
+                paragraphs += blocks[block.name]()
+            title = doc.text(spec.title, self.year, self.v.dept)
             out.append(Section(f"{chinese_ordinal(i + 1)}、{title}", tuple(paragraphs)))
         return out
+
+    def blocks(self) -> dict[str, Callable[[], list[Paragraph]]]:
+        """Every paragraph generator by its name in ``[document]`` (document.BLOCKS)."""
+        return {"total": self.s_total, "income": self.s_income, "expense": self.s_expense, "fiscal": self.s_fiscal,
+                "general": self.s_general, "basic": self.s_basic, "sangong": self.s_sangong, "funds": self.s_funds,
+                "fund": self.s_fund, "soe": self.s_soe, "jiguan": self.s_jiguan,
+                "general_spending": self.s_general_spending, "procurement": self.s_procurement,
+                "assets": self.s_assets, "performance": self.s_performance}
 
     def _totals_sentence(self, lead: str, income: Figure, expense: Figure) -> list[Part]:
         """One 收、支总计 when the two are equal; both, and which one the comparison is about, when not."""
@@ -403,10 +422,10 @@ class _Narrative:
             return [*parts, "。"]
         return [*parts, "，主要原因是：", *_end([self.reason(reason_key)])]
 
-    def s_total(self) -> tuple[str, list[Paragraph]]:
+    def s_total(self) -> list[Paragraph]:
         income, expense = self.cell("01", "inc_grand", "amt"), self.cell("01", "exp_grand", "amt")
         parts = self._totals_sentence("", income, expense) + self._yoy(income, "last_total", "reason_total")
-        return "收入支出决算总体情况说明", [Paragraph(tuple(parts))]
+        return [Paragraph(tuple(parts))]
 
     def _structure(self, lead: str, total: Figure, items: list[tuple[str, Figure]]) -> list[Part]:
         """"…合计x万元，其中：A y万元，占z%；…。本年没有B和C。" (zero items named, not given a share)."""
@@ -424,29 +443,29 @@ class _Narrative:
             parts.append(f"本年没有{named}。")
         return parts
 
-    def s_income(self) -> tuple[str, list[Paragraph]]:
+    def s_income(self) -> list[Paragraph]:
         total = self.cell("01", "inc_total", "amt")
         fiscal = sum_figure([self.cell("01", f"inc{k}", "amt") for k in (1, 2, 3)])
         rows = self.v.spec.table("01").grid_rows()
         items = [("财政拨款收入", fiscal)] + [(_strip_ordinal(rows[f"inc{k}"].label), self.cell("01", f"inc{k}", "amt"))
                                         for k in range(4, 9)]
         parts = self._structure(f"{self.y}收入合计", total, items)
-        return "收入决算情况说明", [Paragraph(tuple(parts))]
+        return [Paragraph(tuple(parts))]
 
-    def s_expense(self) -> tuple[str, list[Paragraph]]:
+    def s_expense(self) -> list[Paragraph]:
         table = self.v.spec.table("03")
         total = self.cell("03", SUM_ROW, "total")
         items = [(c.title, self.cell("03", SUM_ROW, c.key)) for c in table.columns if c.key != "total"]
         parts = self._structure(f"{self.y}支出合计", total, items)
-        return "支出决算情况说明", [Paragraph(tuple(parts))]
+        return [Paragraph(tuple(parts))]
 
-    def s_fiscal(self) -> tuple[str, list[Paragraph]]:
+    def s_fiscal(self) -> list[Paragraph]:
         income, expense = self.cell("04", "inc_grand", "amt"), self.cell("04", "exp_grand", "total")
         parts = self._totals_sentence("财政拨款", income, expense)
         parts += self._yoy(income, "last_fiscal_total", "reason_fiscal")
-        return "财政拨款收入支出决算总体情况说明", [Paragraph(tuple(parts))]
+        return [Paragraph(tuple(parts))]
 
-    def s_general(self) -> tuple[str, list[Paragraph]]:
+    def s_general(self) -> list[Paragraph]:
         out: list[Paragraph] = []
         general = self.cell("05", SUM_ROW, "total")
         whole = self.cell("01", "exp_total", "amt")
@@ -482,7 +501,7 @@ class _Narrative:
             if row.level != 3 or (row.amounts.get("total", 0) == 0 and self.i.item(row.code or "") is None):
                 continue
             out.append(Paragraph(tuple(self._item_sentence(row.key, row.code or "", row.name))))
-        return "一般公共预算财政拨款支出决算情况说明", out
+        return out
 
     def _general_budget(self) -> Figure | Missing:
         if self.i.budget_general is not None:
@@ -499,7 +518,7 @@ class _Narrative:
         names = []
         for length, level in ((3, "类"), (5, "款")):
             parent = table.by_code(code[:length])
-            parent_name = parent.name if parent is not None else (self.v.spec.gongneng.name(code[:length]) or "")
+            parent_name = parent.name if parent is not None else (self.v.dictionary.name(code[:length]) or "")
             names.append(f"{parent_name}（{level}）")
         names.append(f"{name}（项）")
         actual = self.cell("05", key, "total")
@@ -519,15 +538,15 @@ class _Narrative:
                          completion_parts(actual, budget))
         return parts + reason_parts(actual, budget, reason)
 
-    def s_basic(self) -> tuple[str, list[Paragraph]]:
+    def s_basic(self) -> list[Paragraph]:
         basic = self.cell("05", SUM_ROW, "basic")
         personnel, public = self.cell("06", "personnel", "amt"), self.cell("06", "public", "amt")
         parts: list[Part] = [f"{self.y}一般公共预算财政拨款基本支出", basic, "万元"]
         if basic.value == 0 and personnel.value == 0 and public.value == 0:
-            return "一般公共预算财政拨款基本支出决算情况说明", [Paragraph((*parts, "。"))]
+            return [Paragraph((*parts, "。"))]
         parts.append("，其中：")
-        for k, (label, fig, classes) in enumerate((("人员经费", personnel, ("301", "303")),
-                                                    ("公用经费", public, ("302", "307", "310", "399")))):
+        for k, (label, fig, classes) in enumerate((("人员经费", personnel, self._cost_classes("personnel")),
+                                                    ("公用经费", public, self._cost_classes("public")))):
             parts += [("；" if k else ""), label, fig, "万元"]
             share = share_parts(fig, basic, "占基本支出的")
             if share:
@@ -536,7 +555,15 @@ class _Narrative:
             if main:
                 parts.append(f"，主要包括{'、'.join(main)}")
         parts.append("。")
-        return "一般公共预算财政拨款基本支出决算情况说明", [Paragraph(tuple(parts))]
+        return [Paragraph(tuple(parts))]
+
+    def _cost_classes(self, key: str) -> tuple[str, ...]:
+        """The 经济分类 类 that add up to 公开06表's ``key`` row (人员经费合计 / 公用经费合计), read from the spec's
+        formula for it: 302+307+310+399 in the central layout, 302+310 in Shanghai's."""
+        for rel in self.v.spec.relations:
+            if rel.mode == "formula" and [str(a) for a in rel.lhs] == [f"06.{key}.amt"]:
+                return tuple(a.row for a in rel.rhs if a.table == "06")
+        return ()
 
     def _main_items(self, classes: tuple[str, ...], limit: int = 5) -> list[str]:
         """The largest non-zero 款 of 公开06表 under the given 类 (names only: the table has the amounts)."""
@@ -545,7 +572,7 @@ class _Narrative:
         rows.sort(key=lambda r: (-r.amounts["amt"], r.code or ""))
         return [r.name for r in rows[:limit]]
 
-    def s_sangong(self) -> tuple[str, list[Paragraph]]:
+    def s_sangong(self) -> list[Paragraph]:
         out: list[Paragraph] = []
         def c(col: str) -> Figure:
             return self.cell("09", "sg", col)
@@ -583,7 +610,7 @@ class _Narrative:
                 parts += ["，主要是", UserText("reception_note", self.i.reception_note.strip().rstrip("。"))]
             parts.append("。")
         out.append(Paragraph(tuple(parts)))
-        return "财政拨款“三公”经费支出决算情况说明", out
+        return out
 
     def _count(self, key: str, unit: str) -> list[Part]:
         return [self.input(key, unit), unit]
@@ -598,44 +625,56 @@ class _Narrative:
             parts += reason_parts(actual, budget, self.reason("reason_sangong"), "预算数")
         return parts
 
-    def s_funds(self) -> tuple[str, list[Paragraph]]:
-        out: list[Paragraph] = []
-        if self.v.tables["07"].empty:
-            out.append(Paragraph((f"本部门{self.y}没有政府性基金预算财政拨款收入，也没有使用政府性基金预算财政拨款"
-                                  "安排的支出。",)))
-        else:
-            def c(col: str) -> Figure:
-                return self.cell("07", SUM_ROW, col)
+    def s_funds(self) -> list[Paragraph]:
+        """Both fund tables in one section (the seed's 八、)."""
+        return self.s_fund() + self.s_soe()
 
-            out.append(Paragraph((f"{self.y}政府性基金预算财政拨款年初结转和结余", c("begin"), "万元，本年收入",
-                                  c("income"), "万元，本年支出", c("exp_total"), "万元（其中：基本支出", c("basic"),
-                                  "万元，项目支出", c("project"), "万元），年末结转和结余", c("end"), "万元。")))
-        if self.v.tables["08"].empty:
-            out.append(Paragraph((f"本部门{self.y}没有使用国有资本经营预算财政拨款安排的支出。",)))
-        else:
-            def g(col: str) -> Figure:
-                return self.cell("08", SUM_ROW, col)
+    def s_fund(self) -> list[Paragraph]:
+        return [self._fund_paragraph("基金", "政府性基金")]
 
-            out.append(Paragraph((f"{self.y}国有资本经营预算财政拨款支出", g("total"), "万元（其中：基本支出",
-                                  g("basic"), "万元，项目支出", g("project"), "万元）。")))
-        return "政府性基金预算和国有资本经营预算财政拨款收支决算情况说明", out
+    def s_soe(self) -> list[Paragraph]:
+        return [self._fund_paragraph("国资", "国有资本经营")]
 
-    def s_jiguan(self) -> tuple[str, list[Paragraph]]:
+    def _fund_paragraph(self, fund: str, what: str) -> Paragraph:
+        """The 合计 of the code table restricted to ``fund``, told by the columns the layout gives it: with 年初/本年
+        收入/年末 columns (公开07表; 上海格式的国有资本经营预算表 too) the carry-over sentence, else the
+        expenditure only (通用格式的公开08表)."""
+        table = next(t for t in self.v.spec.tables if t.kind == "codes" and t.fund == fund)
+        keys = {c.key for c in table.columns}
+        carried = {"begin", "income", "end"} <= keys
+        spent = "exp_total" if "exp_total" in keys else "total"
+        if self.v.tables[table.id].empty:
+            if carried:
+                return Paragraph((f"本部门{self.y}没有{what}预算财政拨款收入，"
+                                  f"也没有使用{what}预算财政拨款安排的支出。",))
+            return Paragraph((f"本部门{self.y}没有使用{what}预算财政拨款安排的支出。",))
+
+        def c(col: str) -> Figure:
+            return self.cell(table.id, SUM_ROW, col)
+
+        split: list[Part] = (["万元（其中：基本支出", c("basic"), "万元，项目支出", c("project"), "万元）"]
+                             if {"basic", "project"} <= keys else ["万元"])
+        if carried:
+            return Paragraph((f"{self.y}{what}预算财政拨款年初结转和结余", c("begin"), "万元，本年收入", c("income"),
+                              "万元，本年支出", c(spent), *split, "，年末结转和结余", c("end"), "万元。"))
+        return Paragraph((f"{self.y}{what}预算财政拨款支出", c(spent), *split, "。"))
+
+    def s_jiguan(self) -> list[Paragraph]:
         current = self.input("jiguan")
         parts: list[Part] = [f"本部门{self.y}机关运行经费支出", *amount_parts(current)]
         if isinstance(current, Figure):
             parts += ["，", *self._yoy(current, "last_jiguan", "reason_jiguan")]
         else:
             parts.append("。")
-        return "关于机关运行经费支出说明", [Paragraph(tuple(parts))]
+        return [Paragraph(tuple(parts))]
 
-    def s_general_spending(self) -> tuple[str, list[Paragraph]]:
+    def s_general_spending(self) -> list[Paragraph]:
         parts: list[Part] = [f"{self.y}本部门开支会议费", *amount_parts(self.input("meeting_fee"))]
         parts += self._optional_counts((("meeting_count", "召开会议", "次"), ("meeting_people", "参会", "人次")))
         parts += ["；开支培训费", *amount_parts(self.input("training_fee"))]
         parts += self._optional_counts((("training_count", "举办培训", "次"), ("training_people", "参训", "人次")))
         parts.append("。")
-        return "一般性支出情况说明", [Paragraph(tuple(parts))]
+        return [Paragraph(tuple(parts))]
 
     def _optional_counts(self, spec: Sequence[tuple[str, str, str]]) -> list[Part]:
         parts: list[Part] = []
@@ -644,7 +683,7 @@ class _Narrative:
                 parts += ["，", lead, *self._count(key, unit)]
         return parts
 
-    def s_procurement(self) -> tuple[str, list[Paragraph]]:
+    def s_procurement(self) -> list[Paragraph]:
         keys = ("proc_goods", "proc_works", "proc_services")
         items = [self.input(k) for k in keys]
         total = self.inputs_sum(keys)
@@ -667,9 +706,9 @@ class _Narrative:
                 fig = self.input(key)
                 if isinstance(fig, Figure):
                     parts += [label, fig, "万元，", *share_parts(fig, total, "占政府采购支出总额的"), "。"]
-        return "关于政府采购支出说明", [Paragraph(tuple(parts))]
+        return [Paragraph(tuple(parts))]
 
-    def s_assets(self) -> tuple[str, list[Paragraph]]:
+    def s_assets(self) -> list[Paragraph]:
         vehicles = self.input("vehicles", "辆")
         parts: list[Part] = [f"截至{self.year}年12月31日，本部门（单位）"]
         if isinstance(vehicles, Missing):
@@ -683,15 +722,15 @@ class _Narrative:
             parts.append("。")
         out = [Paragraph(tuple(parts))]
         out += self.user_paragraphs("assets_note", optional=True)
-        return "关于国有资产占用情况说明", out
+        return out
 
-    def s_performance(self) -> tuple[str, list[Paragraph]]:
+    def s_performance(self) -> list[Paragraph]:
         out: list[Paragraph] = []
         for title, key in (("（一）绩效评价工作开展情况", "perf_work"), ("（二）绩效评价结果", "perf_result"),
                            ("（三）评价结果应用情况", "perf_use")):
             out.append(Paragraph((title,), "subheading"))
             out += self.user_paragraphs(key)
-        return f"关于{self.year}年度预算绩效管理情况的说明", out
+        return out
 
 
 def _strip_ordinal(label: str) -> str:

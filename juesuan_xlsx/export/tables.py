@@ -3,7 +3,9 @@
 Grid tables (01 04 06 09) take their rows, labels and 行次 from the spec's panels (through
 :func:`juesuan_xlsx.layout.layout_table`, the same placement the template uses); code tables (02 03 05 07 08)
 are the 合计 row plus every row the department used (rows without any amount are dropped: empty free-entry
-rows, unused --codes rows).  A table without any amount keeps its 合计 row and gets the spec's 说明 line.
+rows, unused --codes rows), the 合计 above or below them as the spec's ``sum_row`` says.  A table without any
+amount keeps its 合计 row and gets the spec's 说明 line.  The 公开NN表 label is printed only where the layout
+has one (``label_visible``); titles, headers and column order are the spec's, so each layout publishes its own.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from ..layout import layout_table
 from ..model import Cell, Instance
 from ..spec import SUM_ROW, Table, header_merges
 from .values import WorkbookValues
+
+__all__ = ["STAMP", "STAMP_NOTE", "PubCell", "PubRow", "PubTable", "flat_headers", "header_merges", "numbering_row",
+           "publication_table", "publication_tables"]
 
 STAMP = "未通过校验"
 STAMP_NOTE = "本文件由未通过校验的工作簿强制导出，数字可能有误，不得作为正式公开文本。"
@@ -79,6 +84,16 @@ class PubTable:
     def notes(self) -> tuple[str, ...]:
         return self.table.notes
 
+    @property
+    def label(self) -> str:
+        """The 公开NN表 label as printed: "" for a layout without labels (shanghai)."""
+        return self.table.label if self.table.label_visible else ""
+
+    @property
+    def file_stem(self) -> str:
+        """A file name for the table alone (csv): its sheet name, i.e. 公开05表 or 一般公共预算财政拨款支出决算表."""
+        return self.table.sheet
+
     def title(self, stamped: bool = False) -> str:
         return f"{self.table.title}（{STAMP}）" if stamped else self.table.title
 
@@ -117,9 +132,10 @@ def _code_rows(values: WorkbookValues, table: Table) -> list[PubRow]:
     tv = values.tables[table.id]
     keys = [c.key for c in table.columns]
     total = tv.row(SUM_ROW)
-    rows = [PubRow((PubCell("合计", role="label"), PubCell("", role="name"),
-                    *(PubCell(amount=total.amounts[k], cell=Cell(table.id, SUM_ROW, k), show_zero=True,
-                              role="amount") for k in keys)), "total", merge_label=True)]
+    sum_row = PubRow((PubCell("合计", role="label"), PubCell("", role="name"),
+                      *(PubCell(amount=total.amounts[k], cell=Cell(table.id, SUM_ROW, k), show_zero=True,
+                                role="amount") for k in keys)), "total", merge_label=True)
+    rows: list[PubRow] = []
     for row in tv.code_rows:
         if row.zero:
             continue
@@ -127,7 +143,7 @@ def _code_rows(values: WorkbookValues, table: Table) -> list[PubRow]:
         rows.append(PubRow((PubCell(row.code or "", role="code"), PubCell(row.name, role="name"),
                             *(PubCell(amount=row.amounts[k], cell=Cell(table.id, row.key, k), role="amount")
                               for k in keys)), kind))
-    return rows
+    return [*rows, sum_row] if table.sum_row == "last" else [sum_row, *rows]
 
 
 def _role(field: str) -> Literal["label", "line", "code", "name", "amount", ""]:

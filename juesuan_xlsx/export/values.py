@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..amounts import parse_amount
-from ..codes import expand_codes
+from ..codes import Dictionary, expand_codes
 from ..engine import Engine, Figure
 from ..model import Cell, Instance
 from ..plan import UNKNOWN_NAME
@@ -89,6 +89,12 @@ class WorkbookValues:
     formula_inputs: frozenset[Cell] = frozenset()
     # ... and these had none (never recalculated): they count 0, and export() refuses them unless forced
     unresolved: frozenset[Cell] = frozenset()
+    # the 功能分类 names printed: the year's dictionary, extended by a --codes-file (None: the spec's own)
+    names: Dictionary | None = None
+
+    @property
+    def dictionary(self) -> Dictionary:
+        return self.names if self.names is not None else self.spec.gongneng
 
     @property
     def year(self) -> int:
@@ -103,9 +109,9 @@ class WorkbookValues:
         return self.cells.get(Cell(table, row, col), ZERO)
 
 
-def workbook_values(path: str | Path) -> WorkbookValues:
+def workbook_values(path: str | Path, dictionary: Dictionary | None = None) -> WorkbookValues:
     """Read a workbook and compute every amount (no verification: run :func:`verify_file` for that)."""
-    return values_from_read(read_workbook(path))
+    return values_from_read(read_workbook(path), dictionary)
 
 
 def typed_inputs(read: ReadResult, engine: Engine) -> tuple[dict[Cell, Decimal], set[Cell]]:
@@ -134,13 +140,15 @@ def formula_inputs(read: ReadResult, engine: Engine) -> tuple[dict[Cell, Decimal
     return found, unresolved
 
 
-def values_from_read(read: ReadResult) -> WorkbookValues:
+def values_from_read(read: ReadResult, dictionary: Dictionary | None = None) -> WorkbookValues:
+    """``dictionary`` names the 功能分类 rows (the spec's own by default; export --codes-file extends it)."""
     engine = Engine(read.inst)
     inputs, typed_over = typed_inputs(read, engine)
     from_formulas, unresolved = formula_inputs(read, engine)
     figures = engine.compute({**inputs, **from_formulas}, typed_over)
     where = {cell: read.where(cell) for cell in read.cells}
-    values = _assemble(read.spec, read.dept, read.inst, figures, where, Path(read.path), frozenset(typed_over))
+    values = _assemble(read.spec, read.dept, read.inst, figures, where, Path(read.path), frozenset(typed_over),
+                       dictionary)
     return replace(values, formula_inputs=frozenset(from_formulas), unresolved=frozenset(unresolved))
 
 
@@ -172,7 +180,8 @@ def build_values(spec: Spec, dept: str, cells: Mapping[Cell, Decimal] | None = N
 
 
 def _assemble(spec: Spec, dept: str, inst: Instance, figures: Mapping[Cell, Figure], where: Mapping[Cell, str],
-              path: Path, typed_over: frozenset[Cell]) -> WorkbookValues:
+              path: Path, typed_over: frozenset[Cell], dictionary: Dictionary | None = None) -> WorkbookValues:
+    names = dictionary or spec.gongneng
     cells: dict[Cell, Decimal] = {}
     for cell in inst.value_cells():
         fig = figures.get(cell)
@@ -191,16 +200,17 @@ def _assemble(spec: Spec, dept: str, inst: Instance, figures: Mapping[Cell, Figu
             code_rows = ct.rows if ct is not None else []
             total = ValueRow(SUM_ROW, None, "合计", {k: cells.get(Cell(table.id, SUM_ROW, k), ZERO) for k in keys})
             rows = (total, *(
-                ValueRow(r.key, r.code, _name(r.name, r.code, spec),
+                ValueRow(r.key, r.code, _name(r.name, r.code, names),
                          {k: cells.get(Cell(table.id, r.key, k), ZERO) for k in keys})
                 for r in code_rows))
         tables[table.id] = TableValues(table, rows)
-    return WorkbookValues(path, spec, dept, tables, cells, where, typed_over)
+    return WorkbookValues(path, spec, dept, tables, cells, where, typed_over, names=dictionary)
 
 
-def _name(typed: Any, code: str | None, spec: Spec) -> str:
-    """The name the workbook shows (typed, or the lookup's cached value), else the dictionary's."""
+def _name(typed: Any, code: str | None, names: Dictionary) -> str:
+    """The name the workbook shows (typed, or the lookup's cached value), else the dictionary's; an earlier name
+    of a renamed code (an alias: 2024's 行政事业单位养老支出 in a 2025 workbook) is printed as this year's name."""
     text = str(typed or "").strip()
     if text and text != UNKNOWN_NAME:
-        return text
-    return (spec.gongneng.name(code) if code else None) or text
+        return names.official_name(code, text) if code else text
+    return (names.name(code) if code else None) or text

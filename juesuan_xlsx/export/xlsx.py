@@ -1,5 +1,10 @@
 """The nine tables as a publication workbook: values, not formulas; no input tints, protection, helper columns,
-填表说明/说明/校验/字典 sheets; print-ready (A4 landscape, one page wide, header rows repeated, page numbers)."""
+填表说明/说明/校验/字典 sheets; print-ready (A4 landscape, one page wide, header rows repeated, page numbers).
+
+Each sheet: the title, the 公开NN表 label where the layout prints one, the 部门/单位 line (单位 only where the layout's
+``[document]`` says ``dept_line = false``), the header, the rows, the notes; nothing else is left blank in between.
+Without a 部门 line the printed page header names the department instead (the heading of 第二部分, e.g.
+"上海市某某局2024年度部门决算表"), so that a sheet printed alone still says whose tables these are."""
 
 from __future__ import annotations
 
@@ -10,11 +15,12 @@ from xlsxwriter.workbook import Workbook
 
 from .. import __version__
 from ..generate import CREATED
+from .document import document_spec
 from .tables import STAMP, STAMP_NOTE, PubTable, header_merges, publication_tables
 from .values import WorkbookValues
 
 AMOUNT = "#,##0.00"
-TITLE_ROW, LABEL_ROW, DEPT_ROW, HEADER_ROW = 0, 1, 2, 3
+TITLE_ROW = 0
 
 
 def write_xlsx(values: WorkbookValues, path: Path, *, stamped: bool = False) -> None:
@@ -24,37 +30,45 @@ def write_xlsx(values: WorkbookValues, path: Path, *, stamped: bool = False) -> 
     wb.set_properties({"title": title, "subject": values.dept or "部门决算", "author": "juesuan-xlsx",
                        "comments": (STAMP_NOTE if stamped else f"juesuan-xlsx {__version__}"), "created": CREATED})
     fmt = _formats(wb)
+    doc = document_spec(values.year, values.profile)
+    heading = "" if doc.dept_line else doc.text(doc.tables_title, values.year, values.dept or "（部门名称未填写）")
     for table in publication_tables(values):
-        _sheet(wb, table, fmt, stamped)
+        _sheet(wb, table, fmt, stamped, doc.dept_line, heading)
     wb.close()
 
 
-def _sheet(wb: Workbook, pt: PubTable, fmt: dict[str, Any], stamped: bool) -> None:
+def _sheet(wb: Workbook, pt: PubTable, fmt: dict[str, Any], stamped: bool, dept_line: bool, heading: str) -> None:
     table = pt.table
     ws = wb.add_worksheet(table.sheet)
     for col, width in enumerate(table.widths):
         ws.set_column(col, col, width)
     last = pt.width - 1
     ws.merge_range(TITLE_ROW, 0, TITLE_ROW, last, pt.title(stamped), fmt["title"])
-    if stamped:
-        ws.merge_range(LABEL_ROW, 0, LABEL_ROW, max(0, last - 1), STAMP_NOTE, fmt["stamp"])
-    ws.write_string(LABEL_ROW, last, table.label, fmt["label"])
-    ws.merge_range(DEPT_ROW, 0, DEPT_ROW, max(1, last // 2), f"部门：{pt.dept}", fmt["plain"])
-    ws.write_string(DEPT_ROW, last, pt.unit, fmt["right"])
+    line = TITLE_ROW + 1
+    if stamped or pt.label:  # a layout without labels (shanghai) has no row for one
+        if stamped:
+            ws.merge_range(line, 0, line, max(0, last - 1), STAMP_NOTE, fmt["stamp"])
+        if pt.label:
+            ws.write_string(line, last, pt.label, fmt["label"])
+        line += 1
+    if dept_line:
+        ws.merge_range(line, 0, line, max(1, last // 2), f"部门：{pt.dept}", fmt["plain"])
+    ws.write_string(line, last, pt.unit, fmt["right"])
+    header_row = line + 1
     heights = [15.0] * len(pt.header)
     for r1, c1, r2, c2, text in header_merges(pt.header):
         if (r1, c1) == (r2, c2):
-            ws.write_string(HEADER_ROW + r1, c1, text, fmt["header"])
+            ws.write_string(header_row + r1, c1, text, fmt["header"])
         else:
-            ws.merge_range(HEADER_ROW + r1, c1, HEADER_ROW + r2, c2, text, fmt["header"])
+            ws.merge_range(header_row + r1, c1, header_row + r2, c2, text, fmt["header"])
         span = sum(table.widths[c1:c2 + 1]) if table.widths else 10 * (c2 - c1 + 1)
         lines = -(-len(text.replace(" ", "")) * 2 // max(span - 1, 1))  # wrapped lines of CJK text
         per_row = 14.0 * lines / (r2 - r1 + 1)
         for r in range(r1, r2 + 1):
             heights[r] = max(heights[r], per_row)
     for r, height in enumerate(heights):
-        ws.set_row(HEADER_ROW + r, height)
-    data_row = HEADER_ROW + len(pt.header)
+        ws.set_row(header_row + r, height)
+    data_row = header_row + len(pt.header)
     for i, row in enumerate(pt.rows):
         r = data_row + i
         bold = row.kind in ("total", "class")
@@ -84,12 +98,15 @@ def _sheet(wb: Workbook, pt: PubTable, fmt: dict[str, Any], stamped: bool) -> No
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
-    ws.repeat_rows(HEADER_ROW, data_row - 1)
+    ws.repeat_rows(header_row, data_row - 1)
     ws.center_horizontally()
     ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
     ws.set_footer("&C第 &P 页，共 &N 页")
+    header = f"&L{heading.replace('&', '&&')}" if heading else ""  # & starts a header code: a literal one is &&
     if stamped:
-        ws.set_header(f"&C&\"宋体,加粗\"&KFF0000{STAMP}")
+        header += f"&C&\"宋体,加粗\"&KFF0000{STAMP}"
+    if header:
+        ws.set_header(header)
     ws.hide_gridlines(2)
 
 
