@@ -47,7 +47,7 @@ def instrument() -> None:
     """Wrap verify's phases (whatever of them exists: verify.py changes)."""
     from juesuan_xlsx import engine, evaluate, verify
 
-    for name in ("preflight", "read_workbook", "make_plan", "shadow_values"):
+    for name in ("preflight", "read_workbook", "plan_for", "make_plan", "shadow_values"):
         if hasattr(verify, name):
             setattr(verify, name, _timed(f"{name} ({getattr(verify, name).__module__})", getattr(verify, name)))
     evaluate.evaluate_workbook = _timed("evaluate_workbook (evaluate/fasteval)", evaluate.evaluate_workbook)

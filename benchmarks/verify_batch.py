@@ -4,9 +4,12 @@
                                       [--no-libreoffice] [--fresh-runs R] [--distinct K] [--keep DIR] [--json FILE]
 
 1. Generates N filled 2024 workbooks through the library (``juesuan_xlsx.generate`` with a ``Filling``, as
-   ``examples/fill_seed.py`` does): the seed department's figures multiplied by a whole number (every relation
-   still holds exactly) under varying department names, and about one in five damaged: a total typed over its
-   formula, or amounts typed as text.
+   ``examples/fill_seed.py`` does) and saves each as a spreadsheet application returns it: every formula's
+   result cached in the file and the document properties naming who saved it (``tests/corpus.py``).  Most
+   carry the seed department's figures multiplied by a whole number (every relation still holds exactly)
+   under varying department names; one in five random figures and codes (``tests/fillings.py``: other
+   classifications, half-分 amounts, numbers as text; many findings each); about one in five is damaged: a
+   total typed over its formula, or amounts typed as text.
 2. Verifies all of them with ``juesuan_xlsx.batch.verify_many`` (``-j J`` worker processes, as the CLI does),
    sampling the memory of the whole process tree.
 3. In the same run, times the baseline — each file loaded and calculated by ``formulas`` directly,
@@ -43,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests.corpus and tests.fillings: the workbooks as the test suite makes them
 SEED_DATA = ROOT / "examples" / "seed-2024.toml"
 
 # The targets of issue 6 (2-core machine).
@@ -61,8 +65,11 @@ BATCH_FILES = 1000
 
 
 def _kind(i: int) -> str:
-    """Four in five valid; the rest a typed-over total or amounts typed as text (from the third file on)."""
-    return {2: "typed-over-total", 6: "text-numbers"}.get(i % 10, "valid")
+    """Three in five valid; one in five random figures (another classification, many findings); the rest a
+    typed-over total or amounts typed as text (from the third file on)."""
+    return {2: "typed-over-total", 6: "text-numbers", 3: "random-figures", 7: "random-figures"}.get(
+        i % 10, "valid"
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -94,6 +101,11 @@ def _make_one(args: tuple[int, str]) -> tuple[str, str]:
         table: [FilledRow(r.code, r.name, {k: scaled(v) for k, v in r.amounts.items()}) for r in items]
         for table, items in data.filling.rows.items()
     }
+    if kind == "random-figures":
+        from tests.fillings import random_filling
+
+        other = random_filling(spec, i)
+        cells, rows = dict(other.cells), dict(other.rows)
     if kind == "text-numbers":  # two amounts typed as text, as from a text-formatted cell
         for table in ("03", "05"):
             first = rows[table][-1]
@@ -103,7 +115,18 @@ def _make_one(args: tuple[int, str]) -> tuple[str, str]:
     generate(spec, path, Options(dept=f"{data.dept}（{i:05d}）", filling=Filling(cells, rows)), overwrite=True)
     if kind == "typed-over-total":
         _type_over_total(path)
+    _save_as_application(path)
     return str(path), kind
+
+
+def _save_as_application(path: Path) -> None:
+    """What Excel or WPS leave on saving: every formula's result cached, saved by someone, now."""
+    from tests.corpus import Book, recalculate, save_as_application
+
+    book = Book(path)
+    recalculate(book)
+    save_as_application(book)
+    book.save(path)
 
 
 def _type_over_total(path: Path, sheet: str = "公开01表") -> None:

@@ -330,7 +330,7 @@ def _call_key(func: Any, values: Sequence[Any]) -> Any:
     try:
         for value in values:
             kind = type(value)
-            if kind is _SharedRanges:
+            if kind is _SharedRanges or kind is _SharedArea:
                 append(id(value))
             elif kind is _Array or kind is np.ndarray or isinstance(value, np.ndarray):
                 if kind is not np.ndarray and value.__dict__:
@@ -351,6 +351,12 @@ def _call_key(func: Any, values: Sequence[Any]) -> Any:
 
 class _SharedRanges(Ranges):  # type: ignore[misc]
     """The ``Ranges`` of one referenced cell or area, built once per evaluation and given to every reader."""
+
+    __slots__ = ()
+
+
+class _SharedArea(_SharedRanges):
+    """The shared ``Ranges`` of an area (more than one cell): calls reading one are memoised."""
 
     __slots__ = ()
 
@@ -781,6 +787,9 @@ class _Plan:
     program: _Program
     arguments: tuple[_Geometry, ...]
     shape: str | None  # the program's key in the on-disk cache; None when compiled for this cell only
+    # the program's shape key whether or not it can be stored on disk (None: compiled for this cell only), for
+    # remembering results across files (_RESULTS)
+    memo_key: str | None = None
 
 
 _PROGRAMS: dict[str, _Program] = {}
@@ -845,7 +854,7 @@ def _plan(sheet: str, coordinate: str, row: int, col: int, text: str) -> _Plan:
     try:
         program, tokens, shape = _program_for(text, sheet_upper, coordinate, row, col)
         arguments = tuple(_argument_geometry(sheet_upper, tokens[i]) for i in program.inputs)
-        plan = _Plan(program, arguments, shape if program.persistable else None)
+        plan = _Plan(program, arguments, shape if program.persistable else None, shape)
     except _Unsupported:
         raise
     except Exception as exc:  # e.g. a reference formulas cannot name: the model's business
@@ -866,6 +875,7 @@ def clear_caches(disk: bool = False) -> None:
         _GEOMETRY.clear()
         _BUNDLES.clear()
         _STATS.clear()
+        _RESULTS.clear()
     for store in (_DISK, _BUNDLE_DISK):
         with store.lock:
             store.loaded = False
@@ -901,6 +911,16 @@ def _load_book(path: str | os.PathLike[str]) -> Any:
     _STATS["full loads"] += 1
     with ev._quiet_openpyxl():
         return load_workbook(os.fspath(path), data_only=False)
+
+
+def _from_book(book: Any) -> _FastBook:
+    """A :class:`juesuan_xlsx.book.Book`'s cells as ``formulas``' reader gives them (the same as
+    :func:`_read_cells` would read from the file: ``tests/test_book.py``)."""
+    sheets = [
+        _FastSheet(ws.title, {key: _FastCell(*key, value, kind) for key, value, kind in book.evaluator_cells(ws.title)})
+        for ws in book.worksheets
+    ]
+    return _FastBook(list(book.sheet_order), sheets, book.defined_names, list(book.external_links))
 
 
 class _FastCell:
@@ -1076,6 +1096,7 @@ class _Formula:
 def evaluate(
     path: str | os.PathLike[str],
     *,
+    book: Any = None,
     max_formulas: int = ev.DEFAULT_MAX_FORMULAS,
     max_range_cells: int = ev.DEFAULT_MAX_RANGE_CELLS,
     max_sheet_cells: int = ev.DEFAULT_MAX_SHEET_CELLS,
@@ -1085,10 +1106,11 @@ def evaluate(
     A workbook whose sheets, formulas, defined names and used areas equal those of one evaluated before (another
     copy of the same template) reuses that one's scan, reference cycles and plans (:class:`_Bundle`), from memory
     or from the on-disk cache; anything else is scanned by :func:`~juesuan_xlsx.evaluate.scan_book` first.
+    ``book`` is the file as :func:`juesuan_xlsx.book.load_book` read it, if the caller has it (not read again).
     """
     budgets = {"max_formulas": max_formulas, "max_range_cells": max_range_cells, "max_sheet_cells": max_sheet_cells}
     try:
-        book = _load_book(path)
+        book = _from_book(book) if book is not None else _load_book(path)
     except Exception:  # the reference reports the reader's failure its own way
         _STATS["fallbacks"] += 1
         return None
@@ -1238,18 +1260,57 @@ def _calculate(bundle: _Bundle, collected: _Collected) -> dict[ev.CellKey, Any]:
         found = arguments_by_name.get(g.name)
         if found is None:
             array = cell_array(g) if g.is_cell else range_array(g)
-            found = arguments_by_name[g.name] = _SharedRanges((g.rng,), {g.name: (g.rng, array)})
+            kind = _SharedRanges if g.is_cell else _SharedArea
+            found = arguments_by_name[g.name] = kind((g.rng,), {g.name: (g.rng, array)})
             found._value = array
         return found
 
+    # A program's result is a function of its arguments' values (the whitelisted functions are pure and none
+    # reads where a reference points, only what it holds): a formula whose referenced cells hold what they held
+    # for another cell of the same shape (the helpers and checks of every blank row) takes that result.  Keys
+    # of one-cell arguments are their values; an area is keyed by identity, valid within this file only.
+    results: dict[Any, Any] = {}
     for i in order:
         formula = formulas[i]
-        result = formula.plan.program.run([argument(g) for g in formula.plan.arguments], memo)
+        plan = formula.plan
+        args = [argument(g) for g in plan.arguments]
+        key, store = _result_key(plan, args), results
+        if key is not None and key[1]:  # every argument one cell: valid in any file
+            store = _RESULTS
+        result = store.get(key, _NONE) if key is not None else _NONE
+        if result is _NONE:
+            result = plan.program.run(args, memo)
+            if key is not None:
+                if store is _RESULTS and len(_RESULTS) >= _MAX_RESULTS:
+                    _RESULTS.clear()
+                store[key] = result
         nodes[formula.sheet_id][(formula.row, formula.col)] = _node_array(formula.geometry, replace_empty(result))
         pending.discard((formula.sheet_id, formula.row, formula.col))
     return {
         f.key: nodes[f.sheet_id][(f.row, f.col)] for f in formulas if f.reported
     }
+
+
+_RESULTS: dict[Any, Any] = {}  # program results by (shape, True, argument values), across files
+_MAX_RESULTS: Final = 100_000
+
+
+def _result_key(plan: _Plan, args: Sequence[Any]) -> tuple[Any, bool, tuple[Any, ...]] | None:
+    """(the program, whether every argument is one cell, the arguments' keys), or None: run it, remember nothing.
+
+    Programs compiled for one cell only are keyed by identity and never shared across files."""
+    keys: list[Any] = []
+    cells_only = plan.memo_key is not None
+    try:
+        for arg in args:
+            if type(arg) is _SharedRanges:
+                keys.append(_value_key(arg._value[0, 0]))
+            else:
+                keys.append(id(arg))
+                cells_only = False
+    except _NoKey:
+        return None
+    return (plan.memo_key if cells_only else id(plan.program)), cells_only, tuple(keys)
 
 
 @dataclass
@@ -1357,10 +1418,8 @@ def _decode_bundle(data: Any, collected: _Collected) -> _Bundle | None:
         if len(args) != len(program.inputs):
             return None
         sheet_id = collected.sheet_ids[spec.key[0]][0]
-        formulas.append(
-            _Formula(spec.key, sheet_id, spec.row, spec.col, geometries[own], _Plan(program, args, shapes[shape]),
-                     spec.reported)
-        )
+        plan = _Plan(program, args, shapes[shape], shapes[shape])
+        formulas.append(_Formula(spec.key, sheet_id, spec.row, spec.col, geometries[own], plan, spec.reported))
     circular = frozenset((str(title), str(cell)) for title, cell in data["circular"])
     fixed = {int(i) for i in data["fixed"]}
     order = [int(i) for i in data["order"]]
@@ -1427,8 +1486,24 @@ def _row_col(coordinate: str) -> tuple[int, int]:
     return int(m[2]), column_index_from_string(m[1])
 
 
+# Values format_output turns into a fresh 1×1 object array holding them unchanged (np.ndim 0, not an array).
+_SCALAR_TYPES: Final = frozenset({float, int, str, bool, sh.Token})
+
+
 def _node_array(g: _Geometry, value: Any) -> np.ndarray:
     """The value a model node holds: ``format_output`` of the cell's range, as the node's filter applies it."""
+    if g.is_cell:
+        # Most nodes are one cell holding a Python scalar (or a blank read as [[EMPTY]]): format_output builds
+        # np.asarray([[value]], object) and reshapes it to (1, 1); the same array, built directly.
+        if type(value) is list:
+            single = value[0][0] if len(value) == 1 and type(value[0]) is list and len(value[0]) == 1 else None
+            fast = single is not None and type(single) in _SCALAR_TYPES
+        else:  # (a bare EMPTY sets no value at all: format_output's own way)
+            single, fast = value, type(value) in _SCALAR_TYPES and value is not _EMPTY
+        if fast:
+            out = np.empty((1, 1), dtype=object)
+            out[0, 0] = single
+            return out
     array: np.ndarray = format_output(g.rng, value).values[g.name][1]
     return array
 

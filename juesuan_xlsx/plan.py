@@ -7,6 +7,9 @@ the plan; the verifier renders the plan for the rows it read back and compares i
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name
@@ -56,6 +59,38 @@ class Plan:
 
     def add(self, item: Planned) -> None:
         self.formulas[(item.sheet, item.row, item.col)] = item
+
+
+_PLANS: OrderedDict[Hashable, Plan] = OrderedDict()
+_PLANS_LOCK = threading.Lock()
+_MAX_PLANS = 16
+
+
+def plan_for(inst: Instance, layouts: dict[str, TableLayout], dictionary_size: int) -> Plan:
+    """:func:`make_plan`, remembered: a batch of returns of one template has a handful of distinct plans (the
+    same blocks at the same places), and making one is a fifth of a verify.  The plan is shared: read only."""
+    key = _plan_key(inst, layouts, dictionary_size)
+    with _PLANS_LOCK:
+        plan = _PLANS.get(key)
+        if plan is not None:
+            _PLANS.move_to_end(key)
+            return plan
+    plan = make_plan(inst, layouts, dictionary_size)
+    with _PLANS_LOCK:
+        _PLANS[key] = plan
+        while len(_PLANS) > _MAX_PLANS:
+            _PLANS.popitem(last=False)
+    return plan
+
+
+def _plan_key(inst: Instance, layouts: dict[str, TableLayout], dictionary_size: int) -> Hashable:
+    """Everything :func:`make_plan` reads: the instance's rows and weight, where each cell sits, the 字典 size."""
+    rows = tuple((tid, ct.parents_typed, tuple((r.key, r.code, r.name) for r in ct.rows))
+                 for tid, ct in inst.code_tables.items())
+    places = tuple((tid, lay.table.sheet, lay.data_row, lay.end_row, lay.sum_last, lay.status_col, lay.level_col,
+                    lay.parent_col, tuple(lay.cells.items()), tuple(lay.code_rows.items()))
+                   for tid, lay in layouts.items())
+    return inst.spec.key, inst.weight, dictionary_size, rows, places
 
 
 def make_plan(inst: Instance, layouts: dict[str, TableLayout], dictionary_size: int) -> Plan:

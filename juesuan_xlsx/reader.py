@@ -19,6 +19,7 @@ import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .amounts import Amount, parse_amount
+from .book import Book, Sheet, load_book
 from .generate import (
     CHECK_CODENAME,
     CREATED,
@@ -34,6 +35,7 @@ from .model import Cell, CodeRow, CodeTable, Instance
 from .plan import CHECK_SHEET, DICT_SHEET
 from .spec import SUM_ROW, Spec, SpecError, load_spec
 
+AnySheet = Worksheet | Sheet  # the one-pass reader's sheets, or openpyxl's for the files it declines
 MARGIN = 30  # extra rows scanned below a table's expected end (inserted rows)
 _SPACE = re.compile(r"\s+")
 
@@ -80,8 +82,9 @@ class ReadResult:
     fresh: bool = False  # written by juesuan-xlsx and saved by no application since (no cached values expected)
     dictionary_sheet: dict[str, str] = field(default_factory=dict)  # the workbook's own 字典 (code → name)
     dictionary_size: int = 0
-    wb: Any = None  # the openpyxl workbooks (formulas, cached values), for cells outside the model
-    cached_wb: Any = None
+    wb: Any = None  # the workbook (formulas, typed values) for cells outside the model: a Book or openpyxl's
+    cached_wb: Any = None  # its twin holding the values the last application saved
+    book: Book | None = None  # the one-pass read (None: openpyxl's full loads read this file)
 
     def raw_value(self, title: str | None, row: int, col: int) -> Any:
         """What a cell holds (formula text with "=", or the typed value); 0-based row and column."""
@@ -128,9 +131,9 @@ def detect_spec(wb: Any) -> tuple[Spec, str, str]:
     return spec, str(props.get(MODE_PROPERTY) or "free"), str(props.get(DEPT_PROPERTY) or "")
 
 
-def find_sheets(wb: Any, spec: Spec) -> dict[str, Worksheet]:
+def find_sheets(wb: Any, spec: Spec) -> dict[str, AnySheet]:
     """Table id → worksheet: code name first, then the 公开NN表 label in the top rows, then the sheet name."""
-    found: dict[str, Worksheet] = {}
+    found: dict[str, AnySheet] = {}
     by_codename = {ws.sheet_properties.codeName: ws for ws in wb.worksheets}
     for table in spec.tables:
         ws = by_codename.get(table.codename)
@@ -151,13 +154,17 @@ def read_workbook(path: str | Path) -> ReadResult:
     path = Path(path)
     # from the bytes, not the name: openpyxl refuses a real xlsx whose name ends in .xls or .et
     data = path.read_bytes()
-    wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
-    cached_wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    book = load_book(data)
+    if book is not None:
+        wb, cached_wb = book, book.cached
+    else:  # a file the one-pass reader declines: openpyxl's own loads, formulas then cached values
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+        cached_wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     spec, mode, dept = detect_spec(wb)
     sheets = find_sheets(wb, spec)
     reference = layout_all(Instance.free(spec))  # expected positions (header, first data row)
     result = ReadResult(path, spec, mode, dept, Instance(spec), {t: ws.title for t, ws in sheets.items()}, {}, {}, {})
-    result.wb, result.cached_wb = wb, cached_wb
+    result.wb, result.cached_wb, result.book = wb, cached_wb, book
     result.inst.weight = sources_count(wb)
     props = wb.properties
     result.fresh = props.lastModifiedBy == GENERATOR and props.modified is not None and \
@@ -187,7 +194,7 @@ def read_workbook(path: str | Path) -> ReadResult:
     return result
 
 
-def _raw(ws: Worksheet, cached: Worksheet, row: int, col: int) -> RawCell:
+def _raw(ws: AnySheet, cached: AnySheet, row: int, col: int) -> RawCell:
     value = ws.cell(row + 1, col + 1).value
     formula = None
     if isinstance(value, str) and value.startswith("="):
@@ -197,7 +204,7 @@ def _raw(ws: Worksheet, cached: Worksheet, row: int, col: int) -> RawCell:
     return RawCell(ws.title, row, col, formula, value, cached.cell(row + 1, col + 1).value)
 
 
-def _read_grid(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: TableLayout) -> None:
+def _read_grid(result: ReadResult, ws: AnySheet, cached: AnySheet, lay: TableLayout) -> None:
     """Find each row by its label or econ code near its expected place; a row without a label of its own keeps
     the offset of the row above it."""
     actual: dict[str, int] = {}
@@ -241,7 +248,7 @@ def _code_text(value: Any) -> str:
     return norm(excel_text(value))
 
 
-def _read_codes(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: TableLayout, free: bool) -> None:
+def _read_codes(result: ReadResult, ws: AnySheet, cached: AnySheet, lay: TableLayout, free: bool) -> None:
     table = lay.table
     ncols = len(table.columns)
     sum_last = table.sum_row == "last"
@@ -322,7 +329,7 @@ def _read_codes(result: ReadResult, ws: Worksheet, cached: Worksheet, lay: Table
 _RANGE = re.compile(r"\$?[A-Z]{1,3}\$?(\d+):\$?[A-Z]{1,3}\$?(\d+)")
 
 
-def _block(result: ReadResult, ws: Worksheet, table: Any, sum_row: int, entries: list[CodeEntry], free: bool,
+def _block(result: ReadResult, ws: AnySheet, table: Any, sum_row: int, entries: list[CodeEntry], free: bool,
            lay: TableLayout) -> tuple[int, int]:
     """The entry rows the workbook's own totals cover (0-based, inclusive).
 

@@ -12,6 +12,7 @@ cannot be evaluated (external links, foreign functions) is still checked figure 
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import traceback
@@ -30,7 +31,7 @@ from .codes import CodeInfo, parent
 from .engine import Engine, Outcome, Status
 from .findings import Check, Finding, Level, make
 from .model import Cell, CodeRow, CodeTable, Instance
-from .plan import CHECK_SHEET, Planned, make_plan
+from .plan import CHECK_SHEET, Planned, plan_for
 from .preflight import preflight
 from .reader import NotOurWorkbook, read_workbook, typed_figures
 from .shadow import shadow_values
@@ -186,13 +187,13 @@ class _Verifier:
             if check is not None:
                 self.add(check, (sheet, cell) if cell else None, sheet=sheet, **args)
         self.plan_inst = self._plan_instance()
-        self.plan = make_plan(self.plan_inst, read.layouts, read.dictionary_size or len(self.dictionary.entries))
+        self.plan = plan_for(self.plan_inst, read.layouts, read.dictionary_size or len(self.dictionary.entries))
         self.engine = Engine(read.inst)
         self.evaluation: Any = None
         if self.evaluate:
             from .evaluate import evaluate_workbook
 
-            self.evaluation = evaluate_workbook(self.path)
+            self.evaluation = evaluate_workbook(self.path, book=read.book)
         inputs, typed_over = self._inputs()
         self._codes()
         intact = self._formulas(typed_over)
@@ -314,8 +315,8 @@ class _Verifier:
             raw_value = read.raw_value(title, item.row, item.col)
             where = (title, f"{get_column_letter(item.col + 1)}{item.row + 1}")
             if isinstance(raw_value, str) and raw_value.startswith("="):
-                actual = _normal(raw_value[1:], renames)
-                if actual == _normal(item.text, {}):
+                actual = _normal(raw_value[1:], renames) if renames else _normal_plain(raw_value[1:])
+                if actual == _normal_plain(item.text):
                     intact.add(key)
                 elif not item.editable:
                     self.add(checks.FORMULA_CHANGED, where, table=_table_of(item), actual=raw_value[1:],
@@ -332,20 +333,23 @@ class _Verifier:
     # -- the 说明 sheet ----------------------------------------------------------------------------------------------
     def _shuoming(self) -> None:
         from .export.narrative import missing_inputs, placeholders
-        from .export.shuoming import find_sheet, input_cell, read_shuoming_sheet
+        from .export.shuoming import find_sheet, input_cells, read_shuoming_sheet
         from .export.values import values_from_read
 
         if find_sheet(self.read.wb) is None:
             self.add(checks.SHUOMING_SHEET)
             return
         given = read_shuoming_sheet(self.read.wb)
-        for key, label in missing_inputs(given, values_from_read(self.read)):
-            where = input_cell(self.read.wb, key)
+        missing = missing_inputs(given, values_from_read(self.read))
+        shown = placeholders(given)
+        cells = input_cells(self.read.wb, [key for key, _ in missing] + [key for key, _, _ in shown])
+        for key, label in missing:
+            where = cells.get(key)
             sheet, _, address = (where or "").partition("!")
             self.add(checks.SHUOMING_MISSING, (sheet, address) if where else None, label=label,
                      **({} if where else {"where": "说明表"}))
-        for key, _label, text in placeholders(given):
-            where = input_cell(self.read.wb, key)
+        for key, _label, text in shown:
+            where = cells.get(key)
             sheet, _, address = (where or "").partition("!")
             self.add(checks.SHUOMING_PLACEHOLDER, (sheet, address) if where else None, text=text,
                      **({} if where else {"where": "说明表"}))
@@ -470,6 +474,12 @@ def _normal(text: str, renames: dict[str, str]) -> str:
         text = text.replace(f"'{actual}'!", f"{planned}!").replace(f"{actual}!", f"{planned}!")
     text = re.sub(r"'([^'!]+)'!", r"\1!", text)
     return _SPACES.sub("", text.replace("$", "")).upper()
+
+
+@functools.lru_cache(maxsize=16384)
+def _normal_plain(text: str) -> str:
+    """:func:`_normal` without renamed sheets, remembered (the same template formulas come in every file)."""
+    return _normal(text, {})
 
 
 def _short(text: str, limit: int = 80) -> str:

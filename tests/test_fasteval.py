@@ -4,7 +4,9 @@ The reference is ``evaluate_workbook(path, engine="model")``: the whole workbook
 ``formulas.ExcelModel``.  The fast engine compiles each distinct formula shape once and runs the compiled
 functions cell by cell.  Both must agree on every formula cell — same values of the same Python types, same
 errors, same circular set, same refusals — on the seed example, blank templates, the tricky-inputs workbook of
-``test_evaluate.py`` and the damaged-workbook corpus, and ``verify_file`` must write the same report with either.
+``test_evaluate.py`` and the damaged-workbook corpus, and ``verify_file`` must write the same report with either,
+and the same as without any of the optimisations of issue 6 (openpyxl's full loads instead of
+:mod:`juesuan_xlsx.book`, every plan made afresh).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pytest
 import xlsxwriter
 
 from juesuan_xlsx import evaluate as ev
-from juesuan_xlsx import fasteval
+from juesuan_xlsx import fasteval, plan, reader, verify
 from juesuan_xlsx.evaluate import Evaluation, evaluate_workbook
 from juesuan_xlsx.verify import FileReport, verify_file
 
@@ -75,12 +77,15 @@ def report_rows(report: FileReport) -> dict[str, object]:
 
 
 def verify_both(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, object], dict[str, object]]:
-    """verify_file's report with the fast engine and with the reference (the module-level switch)."""
+    """verify_file's report as optimised (one-pass read, fast engine, remembered plans) and unoptimised (openpyxl's
+    two full loads, the reference engine, every plan made afresh)."""
     monkeypatch.setattr(ev, "ENGINE", "fast")
     fast = report_rows(verify_file(path))
-    monkeypatch.setattr(ev, "ENGINE", "model")
-    model = report_rows(verify_file(path))
-    monkeypatch.setattr(ev, "ENGINE", "fast")
+    with monkeypatch.context() as slow:
+        slow.setattr(ev, "ENGINE", "model")
+        slow.setattr(reader, "load_book", lambda data: None)
+        slow.setattr(verify, "plan_for", plan.make_plan)
+        model = report_rows(verify_file(path))
     return fast, model
 
 

@@ -9,7 +9,7 @@ tolerated, and a workbook without the sheet reads as "nothing filled in".
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -320,21 +320,35 @@ def input_cell(wb: Any, key: str) -> str | None:
     """Where a finding about input ``key`` should point: its cell, or for a 项's 年初预算数 / reason
     ("budget:2013201", "reason:2013201") its row in the per-项 block, else the block's header; None without
     the sheet."""
+    return input_cells(wb, [key]).get(key)
+
+
+def input_cells(wb: Any, keys: Iterable[str]) -> dict[str, str]:
+    """:func:`input_cell` of several keys, the sheet scanned once (verify asks for every missing input)."""
     ws = find_sheet(wb)
     if ws is None:
-        return None
-    if ":" not in key:
-        return shuoming_cells(wb).get(key)
-    kind, code = key.split(":", 1)
-    header = _rows(ws).get(_norm(ITEM_HEADER[0]))
-    if header is None:
-        return None
-    column = "B" if kind == "budget" else "C"
-    for r, (code_raw,) in enumerate(ws.iter_rows(min_row=header + 1, max_row=header + ITEM_ROWS + 200, max_col=1,
-                                                 values_only=True), start=header + 1):
-        if _code(code_raw) == code:
-            return f"{ws.title}!{column}{r}"
-    return f"{ws.title}!A{header}"
+        return {}
+    rows = _rows(ws)
+    fields = {f.key: f"{ws.title}!B{rows[_norm(f.label)]}" for f in FIELDS if _norm(f.label) in rows}
+    header = rows.get(_norm(ITEM_HEADER[0]))
+    items: dict[str, int] = {}
+    if header is not None:
+        for r, (code_raw,) in enumerate(ws.iter_rows(min_row=header + 1, max_row=header + ITEM_ROWS + 200,
+                                                     max_col=1, values_only=True), start=header + 1):
+            items.setdefault(_code(code_raw), r)
+    out: dict[str, str] = {}
+    for key in keys:
+        if ":" not in key:
+            if key in fields:
+                out[key] = fields[key]
+            continue
+        if header is None:
+            continue
+        kind, code = key.split(":", 1)
+        row = items.get(code)
+        out[key] = f"{ws.title}!{'B' if kind == 'budget' else 'C'}{row}" if row is not None else \
+            f"{ws.title}!A{header}"
+    return out
 
 
 def inputs_from_mapping(raw: Mapping[str, Any]) -> NarrativeInputs:
