@@ -18,11 +18,10 @@ import errno
 import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from ..atomic import OutputExists, atomic_output
 from ..codes import CodeInfo
-from ..reader import read_workbook
-from ..verify import verify_file
 from .errors import ExportError, ExportRefused, PdfFailed, PdfUnavailable
 from .narrative import NarrativeInputs, generate_narrative, missing_inputs
 from .shuoming import read_shuoming_sheet
@@ -33,6 +32,14 @@ __all__ = ["FORMATS", "STAMP", "ExportError", "ExportRefused", "OutputExists", "
            "default_output", "export", "load", "missing"]
 
 FORMATS = ("xlsx", "docx", "pdf", "csv", "json")
+
+
+def verify_file(path: str | Path, *, extra_codes: Mapping[str, CodeInfo] | None = None) -> Any:
+    """:func:`juesuan_xlsx.verify.verify_file`, imported on first use: `new` imports this package (the 说明
+    sheet's layout lives here) and must not pay for openpyxl and formulas."""
+    from ..verify import verify_file as verify
+
+    return verify(path, extra_codes=extra_codes)
 
 
 def default_output(path: str | Path, to: str) -> Path:
@@ -49,6 +56,8 @@ def load(path: str | Path, extra_codes: Mapping[str, CodeInfo] | None = None) ->
                                                                                        NarrativeInputs]:
     """Values of every amount cell and the 说明 inputs of a workbook (no verification); ``extra_codes`` extend
     the year's 功能分类 dictionary that names the rows."""
+    from ..reader import read_workbook  # here, not above: `new` imports this package for the 说明 sheet
+
     read = read_workbook(path)
     dictionary = read.spec.gongneng.merged(extra_codes) if extra_codes else None
     return values_from_read(read, dictionary), read_shuoming_sheet(read.wb)

@@ -11,15 +11,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..amounts import parse_amount
 from ..codes import Dictionary, expand_codes
 from ..engine import Engine, Figure
 from ..model import Cell, Instance
 from ..plan import UNKNOWN_NAME
-from ..reader import ReadResult, read_workbook, typed_figures
 from ..spec import SUM_ROW, Spec, Table
+
+if TYPE_CHECKING:  # the reader (openpyxl) is imported when a workbook is read: `new` never pays for it
+    from ..reader import ReadResult
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -111,11 +113,15 @@ class WorkbookValues:
 
 def workbook_values(path: str | Path, dictionary: Dictionary | None = None) -> WorkbookValues:
     """Read a workbook and compute every amount (no verification: run :func:`verify_file` for that)."""
+    from ..reader import read_workbook
+
     return values_from_read(read_workbook(path), dictionary)
 
 
 def typed_inputs(read: ReadResult, engine: Engine) -> tuple[dict[Cell, Decimal], set[Cell]]:
     """The typed figures and the formula cells typed over (the verifier's own reading, without its findings)."""
+    from ..reader import typed_figures
+
     inputs, typed_over, _ = typed_figures(read, engine.formulas)
     return inputs, typed_over
 
