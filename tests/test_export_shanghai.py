@@ -11,7 +11,6 @@ document with its headings, its eleven 情况说明 sections and its 名词解�
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import re
 import shutil
@@ -41,6 +40,8 @@ from juesuan_xlsx.generate import FilledRow, Filling, Options, generate
 from juesuan_xlsx.model import Cell
 from juesuan_xlsx.spec import SpecError, load_spec
 
+from .test_export import verify_once  # noqa: F401  (autouse: export's verification, once per distinct file)
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed-2024.toml"
 DEPT = "中共株洲市渌口区委机构编制委员会办公室"
@@ -68,29 +69,6 @@ def shanghai_workbook(path: Path, year: int, *, attachments: bool = True,
     inputs = data.shuoming if attachments else replace(data.shuoming, attachments=None)
     filling = Filling({**data.filling.cells, **(cells or {})}, rows)
     return generate(spec, path, Options(dept=data.dept, filling=filling, shuoming=inputs))
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def verify_once():
-    """export() verifies every time; each distinct file is verified once here (verify has its own tests)."""
-    import juesuan_xlsx.export as module
-
-    real = module.verify_file
-    memo: dict[tuple[str, str], object] = {}
-
-    def cached(path, *, extra_codes=None):
-        key = (sha(Path(path)), repr(sorted((extra_codes or {}).items())))
-        if key not in memo:
-            memo[key] = real(path, extra_codes=extra_codes)
-        return memo[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(module, "verify_file", cached)
-        yield
 
 
 @pytest.fixture(scope="module", params=[2024, 2025])
