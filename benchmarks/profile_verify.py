@@ -1,8 +1,10 @@
 """Where one ``verify_file`` spends its time: its phases, timed on warm runs, then the top of a cProfile.
 
-    python benchmarks/profile_verify.py [workbook.xlsx] [--runs N] [--top K]
+    python benchmarks/profile_verify.py [workbook.xlsx …] [--runs N] [--top K]
 
-Warm runs are the batch's steady state: imports done, formula shapes compiled, scans cached.  Phase times are
+Warm runs are the batch's steady state: imports done, formula shapes compiled, scans cached.  Give several
+different workbooks (``verify_batch.py --keep DIR`` writes some): each run verifies each of them once, as a batch
+does; one workbook verified again and again finds every result it can remember already remembered.  Phase times are
 CPU seconds, exclusive of the phases nested inside them (``_evaluate`` without ``shadow_values``).  cProfile
 slows Python code 2–3×: read its list for where inside a phase, not for absolute numbers.
 """
@@ -60,7 +62,7 @@ def instrument() -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workbook", nargs="?", default=str(ROOT / "examples" / "seed-2024.xlsx"))
+    parser.add_argument("workbooks", nargs="*", default=[str(ROOT / "examples" / "seed-2024.xlsx")])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
@@ -68,17 +70,20 @@ def main() -> int:
     from juesuan_xlsx.verify import verify_file
 
     instrument()
-    verify_file(args.workbook)  # warm up
+    books = args.workbooks
+    verify_file(books[0])  # warm up
     _TOTALS.clear()
+    runs = args.runs * len(books)
     started, wall = time.process_time(), time.perf_counter()
     for _ in range(args.runs):
-        verify_file(args.workbook)
-    cpu, wall = (time.process_time() - started) / args.runs, (time.perf_counter() - wall) / args.runs
-    name = Path(args.workbook).name
-    print(f"verify_file({name}), warm: {cpu:.3f} s CPU, {wall:.3f} s wall per run ({args.runs} runs)")
+        for book in books:
+            verify_file(book)
+    cpu, wall = (time.process_time() - started) / runs, (time.perf_counter() - wall) / runs
+    name = Path(books[0]).name if len(books) == 1 else f"{len(books)} workbooks"
+    print(f"verify_file({name}), warm: {cpu:.3f} s CPU, {wall:.3f} s wall per file ({runs} verifies)")
     accounted = 0.0
     for label, seconds in sorted(_TOTALS.items(), key=lambda kv: -kv[1]):
-        per_run = seconds / args.runs
+        per_run = seconds / runs
         accounted += per_run
         print(f"  {per_run:6.3f} s {per_run / cpu:6.1%}  {label}")
     print(f"  {cpu - accounted:6.3f} s {(cpu - accounted) / cpu:6.1%}  the rest of verify_file")
@@ -86,15 +91,16 @@ def main() -> int:
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(args.runs):
-        verify_file(args.workbook)
+        for book in books:
+            verify_file(book)
     profile.disable()
     stats = pstats.Stats(profile)
     rows = [
-        (cumtime / args.runs, ncalls // args.runs, f"{Path(filename).parent.name}/{Path(filename).name}:{line}({name})")
+        (cumtime / runs, ncalls // runs, f"{Path(filename).parent.name}/{Path(filename).name}:{line}({name})")
         for (filename, line, name), (_cc, ncalls, _tt, cumtime, _callers) in stats.stats.items()  # type: ignore[attr-defined]
         if "profile_verify" not in filename
     ]
-    print("\nlargest cumulative times per run under cProfile (×2–3 slower than above):")
+    print("\nlargest cumulative times per file under cProfile (×2–3 slower than above):")
     for cum, calls, where in sorted(rows, reverse=True)[: args.top]:
         print(f"  {cum:7.3f} s {calls:8d} calls  {where}")
     return 0
