@@ -19,7 +19,7 @@ READ_FAILED = define_check(
     "文件通过了预检，但 openpyxl 读取时出错（内部结构不符合规范）。", "reading")
 MISSING_TABLE = define_check(
     "R-缺少表", E, "缺少表",
-    "找不到{label}（按工作表代码名、“{label}”标签和工作表名都没有找到）。请不要删除工作表或修改表头的“{label}”标签。",
+    "找不到{label}（按{how}都没有找到）。请不要删除工作表{keep}。",
     "九张表都必须在工作簿中；改名、调整顺序没有关系。", "reading")
 MISSING_ROW = define_check(
     "R-找不到行", E, "找不到行",
@@ -91,8 +91,8 @@ CODE_ALIAS = define_check(
     "科目在年度之间改名时，上年的名称仍被接受（templates/codes 字典的“曾用名”列），只作提示。", "codes")
 FUND_CODE_IN_05 = define_check(
     "C-基金科目", E, "政府性基金科目出现在一般公共预算表",
-    "{where} 的科目 {code}“{name}”属于政府性基金预算，不应出现在{label}。请移到公开07表。",
-    "公开05表只反映一般公共预算财政拨款。", "codes")
+    "{where} 的科目 {code}“{name}”属于政府性基金预算，不应出现在{label}。请移到{target}。",
+    "一般公共预算财政拨款支出决算表只反映一般公共预算财政拨款。", "codes")
 DUPLICATE_CODE = define_check(
     "C-重复科目", E, "科目重复",
     "{where} 的科目 {code} 在{label}中出现了 {count} 次。同一科目只填一行。", "重复的科目会被重复汇总。", "codes")

@@ -173,7 +173,8 @@ def new_command(year: int, dept: str, profile: str, codes_text: str | None, code
         raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"无法写入 {path}：{os_reason(exc)}") from None
-    click.echo(f"已生成：{path}（{spec.year} 年 {spec.profile} 格式，公开01表—公开09表）")
+    click.echo(f"已生成：{path}（{spec.year} 年 {spec.profile} 格式，{spec.tables[0].display_name}—"
+               f"{spec.tables[-1].display_name}）")
 
 
 @cli.command("verify", context_settings=CONTEXT, options_metavar="[选项]")
@@ -342,9 +343,11 @@ def rules_command(year: int, profile: str, as_json: bool) -> None:
     from .findings import catalogue
 
     spec = _load_spec(year, profile)
-    for relation in spec.relations:
-        checks.relation_check(relation)
-    entries = sorted(catalogue().values(), key=lambda c: (_CATEGORY_ORDER.get(c.category, 9), c.code))
+    # the relations of this year and layout, in its own words; other checks are the same for every spec (the
+    # catalogue may also hold relations of another spec loaded earlier in this process)
+    relations = {c.code: c for c in map(checks.relation_check, spec.relations)}
+    others = [c for c in catalogue().values() if c.category != "relation"]
+    entries = sorted([*others, *relations.values()], key=lambda c: (_CATEGORY_ORDER.get(c.category, 9), c.code))
     if as_json:
         click.echo(json.dumps([{"code": c.code, "level": c.level.value, "category": c.category, "title": c.title,
                                 "description": c.description, "template": c.template} for c in entries],

@@ -78,13 +78,22 @@ _REGISTRY: dict[str, Check] = {}
 def define_check(
     code: str, level: Level, title: str, template: str, description: str, category: str = "integrity"
 ) -> Check:
-    """Register a check; defining the same code twice with different content is a programming error."""
+    """Register a check; defining the same code twice with different content is a programming error.
+
+    Except the wording of a relation (category ``relation``): its title and description are the spec's, in the
+    table names of one layout (公开01表 in one, 收入支出决算总表 in another), so the same rule may be defined again
+    in other words; the catalogue keeps the latest, the layout in use (``juesuan-xlsx rules --profile``)."""
     check = Check(code, level, title, template, description, category)
     existing = _REGISTRY.get(code)
-    if existing is not None and existing != check:
+    if existing is not None and existing != check and not (category == "relation" and _same_rule(existing, check)):
         raise ValueError(f"check {code} defined twice with different content")
     _REGISTRY[code] = check
     return check
+
+
+def _same_rule(a: Check, b: Check) -> bool:
+    """The same rule, perhaps in other words: code, level, message template and category agree."""
+    return (a.code, a.level, a.template, a.category) == (b.code, b.level, b.template, b.category)
 
 
 def catalogue() -> Mapping[str, Check]:

@@ -131,9 +131,9 @@ class _Writer:
         self._guide()
         for table in self.spec.tables:
             self._table(table, self.layouts[table.id])
-        from .export.shuoming import write_shuoming_sheet  # the narrative's inputs live with the exporter
+        from .export.shuoming import table_names, write_shuoming_sheet  # the narrative's inputs: the exporter's
 
-        write_shuoming_sheet(self.wb, self.fmt, self.options.shuoming)
+        write_shuoming_sheet(self.wb, self.fmt, self.options.shuoming, table_names(self.spec.tables))
         self._checks()
         self._dictionary()
         wb.set_calc_mode("auto")

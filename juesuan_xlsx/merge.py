@@ -207,7 +207,7 @@ def _accumulate(read: ReadResult, sums: _Sums, grid: list[Cell], columns: Mappin
                 continue
             used.add(row.key)
             if code in seen:
-                notes.append(f"{label} {table.label}：科目 {code} 出现多次，金额已合并")
+                notes.append(f"{label} {table.display_name}：科目 {code} 出现多次，金额已合并")
             seen.add(code)
             sums.add_row(table_id, code, None, Decimal(0))
             for col in cols:
@@ -226,7 +226,8 @@ def _accumulate(read: ReadResult, sums: _Sums, grid: list[Cell], columns: Mappin
                     names[code] = name
         for entry in read.entries.get(table_id, []):
             if entry.key not in used:
-                notes.append(f"{label} {table.label} 第 {entry.row + 1} 行：没有科目编码或不在合计范围内，未汇总")
+                notes.append(f"{label} {table.display_name} 第 {entry.row + 1} 行：没有科目编码或不在合计范围内，"
+                             "未汇总")
 
 
 def _join_texts(texts: Sequence[tuple[str, str]]) -> str | None:

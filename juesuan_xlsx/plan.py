@@ -187,8 +187,9 @@ def _check_sheet(plan: Plan, inst: Instance, layouts: dict[str, TableLayout], eq
         plan.add(Planned(CHECK_SHEET, r, 10, f"MAX({rng})", "text"))
         plan.add(Planned(CHECK_SHEET, r, 7, render.status_text(f"K{r + 1}"), "text"))
         plan.check_lines.append(CheckLine(
-            r, number, codes, f"{table.label}逐行：类、款行 = 下级科目之和；财政拨款支出不超过公开03表"
-            "（不符的行见该表“校验”列）", "请按该表“校验”列标出的行，核对类、款金额与下级科目之和。", None, table.id))
+            r, number, codes, f"{table.display_name}逐行：类、款行 = 下级科目之和；财政拨款支出不超过"
+            f"{inst.spec.table('03').display_name}（不符的行见该表“校验”列）",
+            "请按该表“校验”列标出的行，核对类、款金额与下级科目之和。", None, table.id))
         r += 1
         number += 1
     last = r  # 1-based number of the last line

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from .findings import Finding, Level
+from .spec import SpecError, Table, load_spec
 from .verify import FileReport, Report
 
 _ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.NOTE: 2}
@@ -24,21 +25,34 @@ def pad(text: str, size: int) -> str:
     return text + " " * max(0, size - width(text))
 
 
-def _table_key(finding: Finding) -> str:
+def _tables(file: FileReport) -> tuple[Table, ...]:
+    """The tables of the file's spec ("2024/shanghai"), in their order; none when the spec was not read."""
+    year, _, profile = (file.spec or "").partition("/")
+    try:
+        return load_spec(int(year), profile).tables
+    except (ValueError, SpecError):
+        return ()
+
+
+def _table_key(finding: Finding, tables: tuple[Table, ...]) -> tuple[int, str]:
+    """(place, heading) of a finding's group: the tables first, in the layout's order and named as it names them
+    (公开01表 …, 上海格式 收入支出决算总表 …), then other sheets, then the file as a whole."""
+    for i, table in enumerate(tables):
+        if finding.table == table.id or (not finding.table and finding.sheet == table.sheet):
+            return i, table.display_name
     if finding.table:
-        return f"公开{finding.table}表"
-    if finding.sheet:
-        return finding.sheet
-    return "文件"
+        return len(tables), f"公开{finding.table}表"
+    return len(tables), finding.sheet or "文件"
 
 
 def render_file(file: FileReport, *, notes: bool = True) -> list[str]:
     lines = [f"■ {file.path}" + (f"（{file.dept}）" if file.dept else "") + f"：{file.status}，"
              f"错误 {file.count(Level.ERROR)}，警告 {file.count(Level.WARNING)}，提示 {file.count(Level.NOTE)}"]
     shown = [f for f in file.findings if notes or f.level != Level.NOTE]
+    tables = _tables(file)
     groups: dict[str, list[Finding]] = {}
-    for finding in sorted(shown, key=lambda f: (_table_key(f), _ORDER[f.level])):
-        groups.setdefault(_table_key(finding), []).append(finding)
+    for finding in sorted(shown, key=lambda f: (_table_key(f, tables), _ORDER[f.level])):
+        groups.setdefault(_table_key(finding, tables)[1], []).append(finding)
     for name, findings in groups.items():
         lines.append(f"  【{name}】")
         for f in findings:

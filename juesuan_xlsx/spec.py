@@ -101,7 +101,14 @@ class Table:
 
     @property
     def label(self) -> str:
+        """The 公开NN表 label: a marker the reader finds sheets by, printed only where ``label_visible``."""
         return f"公开{self.id}表"
+
+    @property
+    def display_name(self) -> str:
+        """How every text for the user names this table: its 公开NN表 label where the layout prints one, else its
+        title, the name the workbook and the publication know it by (上海格式: “收入支出决算总表” …)."""
+        return self.label if self.label_visible else self.title
 
     @property
     def codename(self) -> str:
@@ -299,6 +306,7 @@ def _validate(spec: Spec) -> None:
     codes = set(spec.relations and [r.code for r in spec.relations])
     if len(codes) != len(spec.relations):
         raise SpecError("relation codes must be unique")
+    _validate_names(spec)
     for rel in spec.relations:
         if rel.kind == "hierarchy":
             table = tables.get(rel.table or "")
@@ -316,6 +324,23 @@ def _validate(spec: Spec) -> None:
                 row = table.grid_rows().get(addr.row)
                 if row is None or not set(cols) <= set(row.values):
                     raise SpecError(f"relation {rel.code}: table {addr.table} has no cell {addr}")
+
+
+def _validate_names(spec: Spec) -> None:
+    """The spec's texts for the user name a table the way its layout prints it: a 公开NN表 label the layout does
+    not print (``label_visible = false``) must not appear in a relation's title or hint, nor in the instructions
+    or a table's notes."""
+    hidden = [t for t in spec.tables if not t.label_visible]
+    if not hidden:
+        return
+    texts = [(f"relation {rel.code}", f"{rel.title}\n{rel.hint}") for rel in spec.relations]
+    texts.append(("instructions", spec.instructions))
+    texts += [(f"table {t.id}", "\n".join((*t.notes, t.empty_note))) for t in spec.tables]
+    for where, text in texts:
+        for table in hidden:
+            if table.label in text:
+                raise SpecError(f"{where}: “{table.label}” is not printed in this layout; "
+                                f"name the table “{table.display_name}”")
 
 
 @cache

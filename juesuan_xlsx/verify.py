@@ -35,6 +35,7 @@ from .plan import CHECK_SHEET, Planned, plan_for
 from .preflight import preflight
 from .reader import NotOurWorkbook, read_workbook, typed_figures
 from .shadow import shadow_values
+from .spec import Spec
 
 SCHEMA_VERSION = "1.0"
 _READ_PROBLEMS = {"R-缺少表": checks.MISSING_TABLE, "R-找不到行": checks.MISSING_ROW,
@@ -185,6 +186,8 @@ class _Verifier:
         for code, sheet, cell, args in read.problems:
             check = _READ_PROBLEMS.get(code)
             if check is not None:
+                if check is checks.MISSING_TABLE:
+                    args = _missing_table_args(self.spec, args)
                 self.add(check, (sheet, cell) if cell else None, sheet=sheet, **args)
         self.plan_inst = self._plan_instance()
         self.plan = plan_for(self.plan_inst, read.layouts, read.dictionary_size or len(self.dictionary.entries))
@@ -280,7 +283,7 @@ class _Verifier:
                     continue
                 seen[code] += 1
                 if seen[code] == 2:
-                    self.add(checks.DUPLICATE_CODE, where, table=table.id, code=code, label=table.label,
+                    self.add(checks.DUPLICATE_CODE, where, table=table.id, code=code, label=table.display_name,
                              count=sum(1 for e in read.entries[table.id] if _code_text(e.code) == code))
                 if not re.fullmatch(r"\d{3}(\d{2}){0,2}", code):
                     self.add(checks.CODE_FORMAT, where, table=table.id, code=code)
@@ -298,7 +301,7 @@ class _Verifier:
                              expected=known.name, year=self.spec.year)
                 if table.fund == "一般" and self.dictionary.fund(code) == "基金":
                     self.add(checks.FUND_CODE_IN_05, where, table=table.id, code=code, name=name or known and
-                             known.name or "", label=table.label)
+                             known.name or "", label=table.display_name, target=_fund_table(self.spec, "基金"))
 
     # -- the workbook's formulas against the plan ------------------------------------------------------------------
     def _formulas(self, typed_over: set[Cell]) -> set[tuple[str, int, int]]:
@@ -435,6 +438,23 @@ class _Verifier:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+
+
+def _missing_table_args(spec: Spec, args: Mapping[str, Any]) -> dict[str, Any]:
+    """The reader names a missing table by its 公开NN表 label; the message names it as the layout does, and says
+    what it was looked for by (the label only where the layout prints one)."""
+    table = next((t for t in spec.tables if t.label == args.get("label")), None)
+    if table is None:
+        return {"how": "工作表代码名和工作表名", "keep": "", **args}
+    if table.label_visible:
+        marks = f"“{table.label}”标签"
+        return {**args, "how": f"工作表代码名、{marks}和工作表名", "keep": f"或修改表头的{marks}"}
+    return {**args, "label": table.display_name, "how": f"工作表代码名和工作表名“{table.sheet}”", "keep": ""}
+
+
+def _fund_table(spec: Spec, fund: str) -> str:
+    """The name of the code table that holds one fund's codes (基金: 政府性基金预算财政拨款收入支出决算表)."""
+    return next((t.display_name for t in spec.tables if t.fund == fund), "")
 
 
 def _relation_args(outcome: Outcome, verifier: _Verifier) -> dict[str, Any]:

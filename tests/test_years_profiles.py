@@ -197,12 +197,18 @@ def test_shanghai_05_block_above_its_total_is_read(tmp_path):
 
 
 def test_a_relation_code_means_one_relation_in_every_spec():
-    """Relation codes are global finding codes (`juesuan-xlsx rules`): a code shared by two specs has one title."""
-    titles: dict[str, set[str]] = {}
+    """Relation codes are global finding codes (`juesuan-xlsx rules`): a code shared by two specs is one rule
+    (level, mode, kind, cells; a hierarchy over the columns its table has), worded in each layout's names of the
+    tables (公开01表 …, 上海格式 收入支出决算总表 …) and worded alike in every year of a layout."""
+    rules: dict[str, set[tuple[object, ...]]] = {}
+    words: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for year, profile in SPECS:
         for rel in load_spec(year, profile).relations:
-            titles.setdefault(rel.code, set()).add(rel.title)
-    assert {code: t for code, t in titles.items() if len(t) > 1} == {}
+            rule = (rel.level, rel.mode, rel.kind, rel.lhs, rel.rhs, rel.for_rows, rel.each_col, rel.table)
+            rules.setdefault(rel.code, set()).add(rule)
+            words.setdefault((profile, rel.code), set()).add((rel.title, rel.hint))
+    assert {code: r for code, r in rules.items() if len(r) > 1} == {}
+    assert {key: w for key, w in words.items() if len(w) > 1} == {}
 
 
 @pytest.mark.parametrize("profile", ["central", "shanghai"])

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from ..amounts import parse_amount
 
 if TYPE_CHECKING:  # narrative imports this module
+    from ..spec import Table
     from .narrative import NarrativeInputs
 
 SHEET = "说明"
@@ -26,7 +27,7 @@ INTRO = ("浅黄色单元格为填写项，金额单位：万元（保留两位�
 HEADER = ("项目", "填写内容", "填写说明")
 FIRST_ROW = 4  # 0-based row of the first layout entry
 ITEM_ROWS = 40  # rows of the per-项 年初预算 block
-ITEM_HEADING = "各项目年初预算数（公开05表的项级科目）"
+ITEM_HEADING = "各项目年初预算数（{t05}的项级科目）"
 ITEM_HEADER = ("科目编码", "年初预算数（万元）", "决算数与年初预算数差异的主要原因")
 
 Kind = Literal["heading", "text", "amount", "integer"]
@@ -36,7 +37,7 @@ class ShuomingField(NamedTuple):
     key: str  # NarrativeInputs field ("" for a heading)
     label: str
     kind: Kind
-    help: str = ""
+    help: str = ""  # {t01} … {t09}: the name of that table in the workbook's layout (:func:`table_names`)
     required: bool = True
 
 
@@ -51,21 +52,21 @@ LAYOUT: tuple[ShuomingField, ...] = (
     ShuomingField("organization", "机构设置及决算单位构成", "text",
                   "内设机构和纳入本部门决算汇总的单位（本级及所属单位）。"),
     _h("二、与上年比较（上年决算数）"),
-    ShuomingField("last_total", "上年收、支总计", "amount", "上年公开01表的收入总计。"),
+    ShuomingField("last_total", "上年收、支总计", "amount", "上年{t01}的收入总计。"),
     ShuomingField("reason_total", "收、支总计增减的主要原因", "text", "本年与上年不同时必填。"),
-    ShuomingField("last_fiscal_total", "上年财政拨款收、支总计", "amount", "上年公开04表的收入总计。"),
+    ShuomingField("last_fiscal_total", "上年财政拨款收、支总计", "amount", "上年{t04}的收入总计。"),
     ShuomingField("reason_fiscal", "财政拨款收、支总计增减的主要原因", "text", "本年与上年不同时必填。"),
-    ShuomingField("last_general", "上年一般公共预算财政拨款支出", "amount", "上年公开05表的合计。"),
+    ShuomingField("last_general", "上年一般公共预算财政拨款支出", "amount", "上年{t05}的合计。"),
     ShuomingField("reason_general", "一般公共预算财政拨款支出增减的主要原因", "text", "本年与上年不同时必填。"),
     _h("三、年初预算"),
     ShuomingField("budget_general", "一般公共预算财政拨款支出年初预算数", "amount",
                   "年初批复的预算数合计；不填则按下方各项目年初预算数合计。"),
     ShuomingField("reason_budget", "决算数与年初预算数差异的主要原因", "text", "决算数与年初预算数不同时必填。"),
     _h("四、“三公”经费（上年决算数和明细）"),
-    ShuomingField("last_abroad", "上年因公出国（境）费", "amount", "上年公开09表决算数。"),
-    ShuomingField("last_car_buy", "上年公务用车购置费", "amount", "上年公开09表决算数。"),
-    ShuomingField("last_car_run", "上年公务用车运行维护费", "amount", "上年公开09表决算数。"),
-    ShuomingField("last_reception", "上年公务接待费", "amount", "上年公开09表决算数。"),
+    ShuomingField("last_abroad", "上年因公出国（境）费", "amount", "上年{t09}决算数。"),
+    ShuomingField("last_car_buy", "上年公务用车购置费", "amount", "上年{t09}决算数。"),
+    ShuomingField("last_car_run", "上年公务用车运行维护费", "amount", "上年{t09}决算数。"),
+    ShuomingField("last_reception", "上年公务接待费", "amount", "上年{t09}决算数。"),
     ShuomingField("reason_sangong", "“三公”经费决算数与预算数差异的主要原因", "text", "决算数与预算数不同时必填。"),
     ShuomingField("abroad_groups", "因公出国（境）团组数（个）", "integer", "有因公出国（境）费支出时必填。"),
     ShuomingField("abroad_people", "因公出国（境）人次", "integer", "有因公出国（境）费支出时必填。"),
@@ -76,7 +77,7 @@ LAYOUT: tuple[ShuomingField, ...] = (
     ShuomingField("reception_note", "公务接待主要内容", "text", "例如：上级部门调研。可不填。", False),
     _h("五、机关运行经费"),
     ShuomingField("jiguan", "本年机关运行经费支出", "amount",
-                  "行政单位和参照公务员法管理的事业单位的公用经费，一般等于公开06表公用经费合计。"),
+                  "行政单位和参照公务员法管理的事业单位的公用经费，一般等于{t06}公用经费合计。"),
     ShuomingField("last_jiguan", "上年机关运行经费支出", "amount", "上年决算数。"),
     ShuomingField("reason_jiguan", "机关运行经费增减的主要原因", "text", "本年与上年不同时必填。"),
     _h("六、一般性支出"),
@@ -130,11 +131,28 @@ ITEM_FIRST_ROW = ITEM_HEADING_ROW + 2
 # writing (xlsxwriter)
 
 
-def write_shuoming_sheet(workbook: Any, formats: Mapping[str, Any], inputs: NarrativeInputs | None = None) -> None:
+def table_names(tables: Iterable[Table]) -> dict[str, str]:
+    """{t01} … {t09} of the help texts → each table's name as its layout shows it (``Table.display_name``)."""
+    return {f"t{table.id}": table.display_name for table in tables}
+
+
+def _named(text: str, names: Mapping[str, str] | None) -> str:
+    """A help text with its tables named; without ``names`` by their 公开NN表 labels."""
+    return text.format_map(_Labels(names or {}))
+
+
+class _Labels(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return f"公开{key.removeprefix('t')}表"
+
+
+def write_shuoming_sheet(workbook: Any, formats: Mapping[str, Any], inputs: NarrativeInputs | None = None,
+                         names: Mapping[str, str] | None = None) -> None:
     """Add the 说明 sheet: labels, help texts, unlocked tinted input cells, protected (no password).
 
     ``formats`` are the generator's formats (keys title, header, text, wrap_border, input, input_text, muted are
-    used when present); ``inputs`` pre-fills the cells (examples and tests).
+    used when present); ``inputs`` pre-fills the cells (examples and tests); ``names`` (:func:`table_names` of
+    the spec) names the tables in the help texts as the layout does, by default by their 公开NN表 labels.
     """
     fmt = _formats(workbook, formats)
     ws = workbook.add_worksheet(SHEET)
@@ -154,13 +172,13 @@ def write_shuoming_sheet(workbook: Any, formats: Mapping[str, Any], inputs: Narr
             continue
         label = spec.label if spec.required else f"{spec.label}（选填）"
         ws.write_string(row, 0, label, fmt["label"])
-        ws.write_string(row, 2, spec.help, fmt["help"])
+        ws.write_string(row, 2, _named(spec.help, names), fmt["help"])
         value = getattr(inputs, spec.key) if inputs is not None else None
         _write_input(ws, row, 1, spec.kind, value, fmt)
         if spec.kind == "text":
             ws.set_row(row, 96 if spec.key in ("duty", "organization", "perf_work", "perf_result", "perf_use",
                                                "attachments") else 36)
-    ws.merge_range(ITEM_HEADING_ROW, 0, ITEM_HEADING_ROW, 2, ITEM_HEADING, fmt["heading"])
+    ws.merge_range(ITEM_HEADING_ROW, 0, ITEM_HEADING_ROW, 2, _named(ITEM_HEADING, names), fmt["heading"])
     for col, text in enumerate(ITEM_HEADER):
         ws.write_string(ITEM_HEADING_ROW + 1, col, text, fmt["header"])
     items = inputs.items if inputs is not None else ()
@@ -175,7 +193,7 @@ def write_shuoming_sheet(workbook: Any, formats: Mapping[str, Any], inputs: Narr
         _write_input(ws, row, 2, "text", item.reason if item is not None else None, fmt)
     ws.data_validation(ITEM_FIRST_ROW, 0, ITEM_FIRST_ROW + ITEM_ROWS - 1, 0, {
         "validate": "length", "criteria": "==", "value": 7, "error_type": "warning",
-        "error_title": "科目编码", "error_message": "请填写公开05表中的项级（7位）功能分类科目编码。"})
+        "error_title": "科目编码", "error_message": _named("请填写{t05}中的项级（7位）功能分类科目编码。", names)})
     ws.freeze_panes(FIRST_ROW, 0)
     ws.protect("", {"format_columns": True, "format_rows": True})
     ws.set_paper(9)
