@@ -173,8 +173,9 @@ def new_command(year: int, dept: str, profile: str, codes_text: str | None, code
         raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"无法写入 {path}：{os_reason(exc)}") from None
-    click.echo(f"已生成：{path}（{spec.year} 年 {spec.profile} 格式，{spec.tables[0].display_name}—"
-               f"{spec.tables[-1].display_name}）")
+    first, last = spec.tables[0], spec.tables[-1]
+    tables = f"{first.display_name}—{last.display_name}" if first.label_visible else f"共 {len(spec.tables)} 张表"
+    click.echo(f"已生成：{path}（{spec.year} 年 {spec.layout_name}，{tables}）")
 
 
 @cli.command("verify", context_settings=CONTEXT, options_metavar="[选项]")

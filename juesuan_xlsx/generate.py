@@ -146,7 +146,7 @@ class _Writer:
         ws.set_column(0, 0, 110)
         ws.write_string(0, 0, self.spec.title, self.fmt["title"])
         ws.write_string(1, 0, f"部门：{self.options.dept}" if self.options.dept else "部门：（请填写）")
-        ws.write_string(2, 0, f"模板：{self.spec.year} 年 {self.spec.profile} 格式，juesuan-xlsx {__version__}"
+        ws.write_string(2, 0, f"模板：{self.spec.year} 年 {self.spec.layout_name}，juesuan-xlsx {__version__}"
                         f"（{'按指定科目生成' if self.fixed else '科目自由填写'}）", self.fmt["muted"])
         lines = self.spec.instructions.splitlines()
         if self.options.sources:

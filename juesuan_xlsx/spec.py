@@ -202,10 +202,16 @@ class Spec:
     relations: tuple[Relation, ...]
     gongneng: Dictionary = field(repr=False, compare=False)
     jingji: Dictionary = field(repr=False, compare=False)
+    profile_name: str = ""  # the layout's Chinese name (通用格式, 上海格式)
 
     @property
     def key(self) -> str:
         return f"{self.year}/{self.profile}"
+
+    @property
+    def layout_name(self) -> str:
+        """How texts for the user name the layout: “上海格式（shanghai）”, the --profile value in brackets."""
+        return f"{self.profile_name}（{self.profile}）" if self.profile_name else f"{self.profile} 格式"
 
     def table(self, table_id: str) -> Table:
         for table in self.tables:
@@ -357,7 +363,7 @@ def load_spec(year: int, profile: str = "central") -> Spec:
         rounding_note=raw["rounding_note"], instructions=raw["instructions"].strip("\n"), classes=classes,
         tables=tuple(_table(t, classes, jingji) for t in raw["table"]),
         relations=tuple(_relation(r) for r in raw["relation"]),
-        gongneng=load_dictionary(raw["gongneng"]), jingji=jingji,
+        gongneng=load_dictionary(raw["gongneng"]), jingji=jingji, profile_name=raw.get("profile_name", ""),
     )
     if (spec.year, spec.profile) != (year, profile):
         raise SpecError(f"{path}: year/profile inside the file do not match its path")

@@ -203,3 +203,13 @@ def test_a_relation_code_still_cannot_mean_another_rule():
     with pytest.raises(ValueError, match="defined twice"):
         define_check("I-公式被改写", Level.ERROR, "另一个标题", checks.OVERWRITTEN.template,
                      checks.OVERWRITTEN.description, "integrity")
+
+
+@pytest.mark.parametrize(("profile", "said"), [("shanghai", "2024 年 上海格式（shanghai），共 9 张表"),
+                                               ("central", "2024 年 通用格式（central），公开01表—公开09表")])
+def test_new_names_the_layout_in_chinese(tmp_path, capsys, profile, said):
+    out = tmp_path / "t.xlsx"
+    assert run(["new", "2024", "--profile", profile, "-o", str(out)]) == 0
+    assert said in capsys.readouterr().out
+    guide = openpyxl.load_workbook(out).worksheets[0]
+    assert f"模板：{said.split('，')[0]}，juesuan-xlsx" in guide["A3"].value
