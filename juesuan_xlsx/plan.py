@@ -186,16 +186,28 @@ def _check_sheet(plan: Plan, inst: Instance, layouts: dict[str, TableLayout], eq
         rng = f"{quote_sheetname(table.sheet)}!${letter}${lay.entry_first + 1}:${letter}${lay.entry_last + 1}"
         plan.add(Planned(CHECK_SHEET, r, 10, f"MAX({rng})", "text"))
         plan.add(Planned(CHECK_SHEET, r, 7, render.status_text(f"K{r + 1}"), "text"))
+        rules, hints = _per_row_rules(equations, table.id)
         plan.check_lines.append(CheckLine(
-            r, number, codes, f"{table.display_name}逐行：类、款行 = 下级科目之和；财政拨款支出不超过"
-            f"{inst.spec.table('03').display_name}（不符的行见该表“校验”列）",
-            "请按该表“校验”列标出的行，核对类、款金额与下级科目之和。", None, table.id))
+            r, number, codes, f"{table.display_name}逐行：{rules}（不符的行见该表“校验”列）",
+            f"请按该表“校验”列标出的行{hints}", None, table.id))
         r += 1
         number += 1
     last = r  # 1-based number of the last line
     plan.add(Planned(CHECK_SHEET, plan.summary_row, 0,
                      f'"不符 "&SUMPRODUCT((K{CHECK_FIRST_ROW + 1}:K{last}=2)*1)&" 项，尾差 "'
                      f'&SUMPRODUCT((K{CHECK_FIRST_ROW + 1}:K{last}=1)*1)&" 项"', "summary"))
+
+
+def _per_row_rules(equations: list[Equation], table_id: str) -> tuple[str, str]:
+    """What a free-entry table's 校验 column checks on each row, and what to do: the hierarchy first, then each
+    other per-row relation by its title and hint (02 and 03 have only the hierarchy; 05/07/08 also 不超过 03)."""
+    rules: dict[str, str] = {}
+    for eq in sorted((eq for eq in equations if eq.per_row == table_id), key=lambda e: e.relation.kind != "hierarchy"):
+        if eq.relation.kind == "hierarchy":
+            rules.setdefault("类、款行 = 下级科目之和", "，核对类、款金额与下级科目之和。")
+        else:
+            rules.setdefault(eq.relation.title, eq.relation.hint)
+    return "；".join(rules), "".join(rules.values())
 
 
 def describe(eq: Equation, inst: Instance) -> str:

@@ -134,12 +134,15 @@ def test_check_sheet_lines(damaged):
     if profile == "central":
         assert lines["T01-收支平衡"] == "公开01表收入总计 = 支出总计"
         assert lines["T05-科目层级、X-05不超过03"].startswith(
-            "公开05表逐行：类、款行 = 下级科目之和；财政拨款支出不超过公开03表")
+            "公开05表逐行：类、款行 = 下级科目之和；每个科目：公开05表 + 公开07表 + 公开08表的财政拨款支出不超过")
+        # 02 and 03 check the hierarchy only: their line says nothing of a rule they do not have
+        assert lines["T02-科目层级"] == "公开02表逐行：类、款行 = 下级科目之和（不符的行见该表“校验”列）"
         return
     assert [t for t in _texts(path, CHECK_SHEET) if LABEL in t] == []
     assert lines["T01-收支平衡"] == "收入支出决算总表收入总计 = 支出总计"
     assert lines["T05-科目层级、X-05不超过03"] == (
-        "一般公共预算财政拨款支出决算表逐行：类、款行 = 下级科目之和；财政拨款支出不超过支出决算表"
+        "一般公共预算财政拨款支出决算表逐行：类、款行 = 下级科目之和；每个科目：一般公共预算财政拨款支出决算表、"
+        "政府性基金和国有资本经营预算财政拨款收入支出决算表的本年支出之和不超过支出决算表本年支出合计"
         "（不符的行见该表“校验”列）")
 
 
