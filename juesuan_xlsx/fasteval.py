@@ -18,8 +18,8 @@ are one formula relative to their cell.  This module
   formula cell runs its program; within one file a call of a function with arguments equal to an earlier
   call's (the same referenced range, equal small values: ``SUMIF(codes, "", amounts)`` on every blank row) takes
   that call's result — the whitelisted functions are pure (:func:`_call_key`);
-* reads the workbook once, with openpyxl's own sheet parser but without the styles, validations and other
-  parts a full load builds and evaluation never reads (:func:`_read_cells`);
+* reads the workbook once, with :mod:`juesuan_xlsx.book` (the cells only, not the styles, validations and other
+  parts a full load builds and evaluation never reads), or takes the cells the verifier's reader already read;
 * keeps programs, per-cell plans and reference geometry in memory for the next file, and the programs in a
   private on-disk cache so that a fresh process does not compile them again (:class:`_DiskCache`: JSON, never
   pickle, in a directory only the user can read or write).
@@ -901,11 +901,13 @@ def stats() -> dict[str, int]:
 def _load_book(path: str | os.PathLike[str]) -> Any:
     """The workbook as the model reads it: formulas' reader (raw dates, its shared-string decoding), formulas kept.
 
-    :func:`_read_cells` first (only what evaluation reads), openpyxl's full load when it declines.
+    :func:`juesuan_xlsx.book.load_book` first (one pass, only cells), ``formulas``' full load when it declines.
     """
-    fast = _read_cells(path)
-    if fast is not None:
-        return fast
+    from .book import load_book
+
+    book = load_book(Path(path).read_bytes())
+    if book is not None:
+        return _from_book(book)
     from formulas.excel.xlreader import load_workbook
 
     _STATS["full loads"] += 1
@@ -914,8 +916,8 @@ def _load_book(path: str | os.PathLike[str]) -> Any:
 
 
 def _from_book(book: Any) -> _FastBook:
-    """A :class:`juesuan_xlsx.book.Book`'s cells as ``formulas``' reader gives them (the same as
-    :func:`_read_cells` would read from the file: ``tests/test_book.py``)."""
+    """A :class:`juesuan_xlsx.book.Book`'s cells as ``formulas``' reader gives them (its full load, cell for cell:
+    ``tests/test_book.py``)."""
     sheets = [
         _FastSheet(ws.title, {key: _FastCell(*key, value, kind) for key, value, kind in book.evaluator_cells(ws.title)})
         for ws in book.worksheets
@@ -963,118 +965,6 @@ class _FastBook:
         pass
 
 
-def _read_cells(path: str | os.PathLike[str]) -> _FastBook | None:
-    """The cells, merged ranges and global names of a workbook, read the way openpyxl's full load reads them.
-
-    openpyxl's full load also builds styles, data validations, conditional formats and the like (the 2024
-    template carries a validation per input cell): more than half its time.  This reads the same sheet XML
-    with openpyxl's own ``WorkSheetParser`` (cell values, shared formulas, shared strings through formulas'
-    reader) and applies what the full load does to cells (merged ranges blank all but their first cell).
-    It declines (None) on anything whose full-load effect on cells it does not reproduce: comments and
-    hyperlinks (they create cells), sheet titles openpyxl would reject or rename, unreadable parts.  Parts it
-    does not read at all (styles, validations, tables) cannot make it fail: a file whose broken styles make
-    openpyxl's full load raise is evaluated here, where the reference engine raises (``verify`` never gets
-    that far: its reader does a full load first and reports the file as unreadable).
-    """
-    from formulas.excel.xlreader import XlReader
-    from openpyxl.packaging.relationship import get_dependents, get_rels_path
-    from openpyxl.reader.excel import COMMENTS_NS
-    from openpyxl.workbook.child import INVALID_TITLE_REGEX
-    from openpyxl.workbook.defined_name import DefinedNameDict
-    from openpyxl.worksheet.cell_range import CellRange
-
-    try:
-        with ev._quiet_openpyxl():
-            reader = XlReader(os.fspath(path), read_only=True, data_only=False)
-            try:
-                reader.read_manifest()
-                reader.read_strings()
-                reader.read_workbook()
-                sheetnames: list[str] = []
-                sheets: list[_FastSheet] = []
-                for sheet, rel in reader.parser.find_sheets():
-                    if rel.target not in reader.valid_files:
-                        continue
-                    title = sheet.name
-                    if not title or INVALID_TITLE_REGEX.search(title):
-                        return None
-                    if title.lower() in {n.lower() for n in sheetnames}:
-                        return None
-                    sheetnames.append(title)
-                    if "chartsheet" in rel.Type:
-                        continue
-                    rels_path = get_rels_path(rel.target)
-                    if rels_path in reader.valid_files:
-                        if list(get_dependents(reader.archive, rels_path).find(COMMENTS_NS)):
-                            return None
-                    with reader.archive.open(rel.target) as source:
-                        parser = _CellParser(source, reader.shared_strings)
-                        cells: dict[tuple[int, int], _FastCell] = {}
-                        for _row, row_cells in parser.parse():
-                            for c in row_cells:
-                                cells[(c["row"], c["column"])] = _FastCell(
-                                    c["row"], c["column"], c["value"], c["data_type"]
-                                )
-                    if parser.has_hyperlinks:
-                        return None
-                    for ref in parser.merged:
-                        bounds = CellRange(ref)
-                        first = True
-                        for row in range(bounds.min_row, bounds.max_row + 1):
-                            for col in range(bounds.min_col, bounds.max_col + 1):
-                                if first:
-                                    cells.setdefault((row, col), _FastCell(row, col, None, "n"))
-                                    first = False
-                                else:
-                                    cells[(row, col)] = _FastCell(row, col, None, "n")  # openpyxl's MergedCell
-                    sheets.append(_FastSheet(title, cells))
-                names = reader.parser.defined_names.by_sheet().get("global", DefinedNameDict())
-                return _FastBook(sheetnames, sheets, names, list(reader.parser.wb._external_links))
-            finally:
-                reader.archive.close()
-    except Exception:  # whatever it is, openpyxl's full load will say it its own way
-        return None
-
-
-def _cell_parser_class() -> Any:
-    from openpyxl.worksheet._reader import HYPERLINK_TAG, MERGE_TAG, ROW_TAG, WorkSheetParser
-    from openpyxl.xml.functions import iterparse
-
-    class CellParser(WorkSheetParser):  # type: ignore[misc]
-        """openpyxl's sheet parser reading rows, merged ranges and the presence of hyperlinks only."""
-
-        def __init__(self, source: Any, shared_strings: Any) -> None:
-            super().__init__(source, shared_strings, data_only=False, date_formats=set(), timedelta_formats=set())
-            self.merged: list[str] = []
-            self.has_hyperlinks = False
-
-        def parse(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-            for _, element in iterparse(self.source):
-                tag = element.tag
-                if tag == ROW_TAG:
-                    row = self.parse_row(element)
-                    element.clear()
-                    yield row
-                elif tag == MERGE_TAG:
-                    self.merged.extend(m.get("ref") for m in element)
-                    element.clear()
-                elif tag == HYPERLINK_TAG:
-                    self.has_hyperlinks = True
-                    element.clear()
-
-    return CellParser
-
-
-class _LazyParser:
-    cls: Any = None
-
-    def __call__(self, source: Any, shared_strings: Any) -> Any:
-        if _LazyParser.cls is None:
-            _LazyParser.cls = _cell_parser_class()
-        return _LazyParser.cls(source, shared_strings)
-
-
-_CellParser = _LazyParser()
 
 
 # ------------------------------------------------------------------------------------------------------------
