@@ -61,19 +61,18 @@ class Sheet:
     title: str
     code_name: str | None
     values: dict[tuple[int, int], Any]
-    sheet_properties: Any = None
     max_row: int = 1
     max_column: int = 1
 
-    def __post_init__(self) -> None:
-        self.sheet_properties = SimpleNamespace(codeName=self.code_name)
+    @property
+    def sheet_properties(self) -> Any:
+        return SimpleNamespace(codeName=self.code_name)
 
     def cell(self, row: int, column: int) -> _Value:
         value = self.values.get((row, column))
         return _EMPTY if value is None else _Value(value)
 
     def __getitem__(self, address: str) -> _Value:
-
         return self.cell(*coordinate_to_tuple(address))
 
     def iter_rows(self, min_row: int | None = None, max_row: int | None = None, min_col: int | None = None,
@@ -105,9 +104,6 @@ class _Sheets:
                 return ws
         raise KeyError(f"Worksheet {title} does not exist.")
 
-    def __contains__(self, title: object) -> bool:
-        return any(ws.title == title for ws in self.worksheets)
-
 
 @dataclass
 class Book(_Sheets):
@@ -119,7 +115,6 @@ class Book(_Sheets):
     defined_names: Any = None  # the global defined names (openpyxl DefinedNameDict)
     external_links: list[Any] = field(default_factory=list)
     data_types: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)  # title → cell → openpyxl type
-    merged: dict[str, list[str]] = field(default_factory=dict)
     # cells whose value in formulas' reader differs from openpyxl's (a date-formatted number, an _xHHHH_ string)
     evaluator_overrides: dict[str, dict[tuple[int, int], tuple[Any, str]]] = field(default_factory=dict)
 
@@ -205,7 +200,6 @@ def _load(data: bytes) -> Book:
             book.cached.worksheets.append(Sheet(title, parsed.code_name, parsed.cached, max_row=parsed.max_row,
                                                 max_column=parsed.max_column))
             book.data_types[title] = parsed.types
-            book.merged[title] = parsed.merged
             if parsed.overrides:
                 book.evaluator_overrides[title] = parsed.overrides
         book.defined_names = reader.parser.defined_names.by_sheet().get("global", DefinedNameDict())
@@ -258,7 +252,6 @@ class _SheetParser:
         self.shared: dict[str, Any] = {}
 
     def parse(self, data: bytes) -> _Parsed:
-
         out = _Parsed()
         row_counter = 0
         for _, element in _iterparse(data):
@@ -304,7 +297,6 @@ class _SheetParser:
         if text is not None:
             cached, cached_type, raw = self._typed(data_type, text, style)
         elif data_type == "inlineStr":
-
             child = c.find(_INLINE)
             if child is not None:
                 cached, cached_type = Text.from_tree(child).content, "s"
@@ -326,7 +318,6 @@ class _SheetParser:
 
     def _typed(self, data_type: str, text: str, style: int) -> tuple[Any, str, tuple[Any, str] | None]:
         """(openpyxl's value, its data type, formulas' (value, type) if different) of a ``<v>``."""
-
         if data_type == "n":
             number = _cast_number(text)
             if style in self.dates:
@@ -349,7 +340,6 @@ class _SheetParser:
 
     def _formula(self, element: Any, coordinate: str | None) -> Any:
         """openpyxl's ``WorkSheetParser.parse_formula``."""
-
         kind = element.get("t")
         value = "=" + (element.text or "")
         if kind == "array":
@@ -368,7 +358,6 @@ class _SheetParser:
     @staticmethod
     def _merge(out: _Parsed, ref: str) -> None:
         """What the full load does to a merged range: every cell but the first blank (and present)."""
-
         bounds = CellRange(ref)
         first = (bounds.min_row, bounds.min_col)
         for row in range(bounds.min_row, bounds.max_row + 1):

@@ -356,7 +356,8 @@ class _SharedRanges(Ranges):  # type: ignore[misc]
 
 
 class _SharedArea(_SharedRanges):
-    """The shared ``Ranges`` of an area (more than one cell): calls reading one are memoised."""
+    """The shared ``Ranges`` of an area (more than one cell): remembered results that read one are keyed by its
+    identity, valid within one file only (one-cell arguments are keyed by value, :func:`_result_key`)."""
 
     __slots__ = ()
 

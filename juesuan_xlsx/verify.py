@@ -343,7 +343,7 @@ class _Verifier:
             self.add(checks.SHUOMING_SHEET)
             return
         given = read_shuoming_sheet(self.read.wb)
-        missing = missing_inputs(given, values_from_read(self.read))
+        missing = missing_inputs(given, values_from_read(self.read, engine=self.engine))
         shown = placeholders(given)
         cells = input_cells(self.read.wb, [key for key, _ in missing] + [key for key, _, _ in shown])
         for key, label in missing:

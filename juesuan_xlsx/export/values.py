@@ -146,9 +146,11 @@ def formula_inputs(read: ReadResult, engine: Engine) -> tuple[dict[Cell, Decimal
     return found, unresolved
 
 
-def values_from_read(read: ReadResult, dictionary: Dictionary | None = None) -> WorkbookValues:
-    """``dictionary`` names the 功能分类 rows (the spec's own by default; export --codes-file extends it)."""
-    engine = Engine(read.inst)
+def values_from_read(read: ReadResult, dictionary: Dictionary | None = None,
+                     engine: Engine | None = None) -> WorkbookValues:
+    """``dictionary`` names the 功能分类 rows (the spec's own by default; export --codes-file extends it);
+    ``engine``, the one already built for ``read.inst`` (verify has it), spares building another."""
+    engine = engine or Engine(read.inst)
     inputs, typed_over = typed_inputs(read, engine)
     from_formulas, unresolved = formula_inputs(read, engine)
     figures = engine.compute({**inputs, **from_formulas}, typed_over)
