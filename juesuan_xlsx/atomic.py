@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import JuesuanError
 
-class OutputExists(FileExistsError):
+
+class OutputExists(JuesuanError, FileExistsError):
     """The output file exists and overwriting was not asked for."""
 
 

@@ -1,4 +1,5 @@
-"""Verify many files: in parallel processes, with a progress line on the terminal, results in input order."""
+"""The one batch runner: work on many files in parallel worker processes, with progress on stderr, results in input
+order.  ``verify``, ``summary`` and ``merge`` all run their files through :func:`run_each`."""
 
 from __future__ import annotations
 
@@ -6,28 +7,37 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from .codes import CodeInfo
 from .verify import FileReport, Report, verify_file
 
+T = TypeVar("T")
+R = TypeVar("R")
+
 _warm = False
 
 
-def _one(args: tuple[str, bool, Mapping[str, CodeInfo] | None]) -> FileReport:
+def _freeze_once() -> None:
+    # After the first file the process holds what every later file reuses (compiled formula programs, the spec,
+    # plans): hundreds of thousands of long-lived objects that each full garbage collection would walk again.
+    # Freezing them takes about an eighth off every later verify (benchmarks/README.md).
     global _warm
-    path, strict, extra = args
-    report = verify_file(path, strict=strict, extra_codes=extra)
     if not _warm:
         _warm = True
-        # After the first file the process holds what every later file reuses (compiled formula programs, the
-        # spec, plans): hundreds of thousands of long-lived objects that each full garbage collection would walk
-        # again.  Freezing them takes about an eighth off every later verify (benchmarks/README.md).
         gc.collect()
         gc.freeze()
-    return report
+
+
+def _call(job: tuple[Callable[[T], R], T]) -> R:
+    work, item = job
+    try:
+        return work(item)
+    finally:
+        _freeze_once()
 
 
 @contextlib.contextmanager
@@ -43,28 +53,40 @@ def _frozen_after_first() -> Iterator[None]:
         _warm = was
 
 
-def verify_many(paths: Sequence[Path], *, strict: bool = False, extra_codes: Mapping[str, CodeInfo] | None = None,
-                jobs: int | None = None, progress: bool = False) -> Report:
-    jobs = min(jobs or os.cpu_count() or 1, max(1, len(paths)))
-    work = [(str(p), strict, extra_codes) for p in paths]
-    results: list[FileReport] = []
+def run_each(items: Sequence[T], work: Callable[[T], R], *, jobs: int | None = None, progress: bool = False,
+             label: str = "校验中") -> list[R]:
+    """``work(item)`` for every item, in ``jobs`` worker processes (default: one per CPU; 1: in this process),
+    results in the order of ``items``.  ``work`` must be a module-level function (it is pickled)."""
+    jobs = min(jobs or os.cpu_count() or 1, max(1, len(items)))
+    results: list[R] = []
     if jobs == 1:
         with _frozen_after_first():
-            for i, item in enumerate(work, 1):
-                results.append(_one(item))
-                _tick(progress, i, len(work))
+            for i, item in enumerate(items, 1):
+                results.append(_call((work, item)))
+                _tick(progress, label, i, len(items))
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for i, result in enumerate(pool.map(_one, work, chunksize=1), 1):
+            for i, result in enumerate(pool.map(_call, [(work, item) for item in items], chunksize=1), 1):
                 results.append(result)
-                _tick(progress, i, len(work))
-    if progress:
+                _tick(progress, label, i, len(items))
+    if progress and items:
         sys.stderr.write("\n")
-    return Report(results, strict=strict)
+    return results
 
 
-def _tick(enabled: bool, done: int, total: int) -> None:
+def _tick(enabled: bool, label: str, done: int, total: int) -> None:
     if enabled:
         bar = "#" * (30 * done // total)
-        sys.stderr.write(f"\r校验中 [{bar:<30}] {done}/{total}")
+        sys.stderr.write(f"\r{label} [{bar:<30}] {done}/{total}")
         sys.stderr.flush()
+
+
+def _verify_one(args: tuple[str, bool, Mapping[str, CodeInfo] | None]) -> FileReport:
+    path, strict, extra = args
+    return verify_file(path, strict=strict, extra_codes=extra)
+
+
+def verify_many(paths: Sequence[Path], *, strict: bool = False, extra_codes: Mapping[str, CodeInfo] | None = None,
+                jobs: int | None = None, progress: bool = False) -> Report:
+    work = [(str(p), strict, extra_codes) for p in paths]
+    return Report(run_each(work, _verify_one, jobs=jobs, progress=progress), strict=strict)

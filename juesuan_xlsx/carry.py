@@ -9,23 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
-from .export.narrative import NarrativeInputs
-from .export.shuoming import find_sheet, read_shuoming_sheet
-from .export.values import values_from_read
-from .reader import read_workbook
-from .spec import SUM_ROW, Spec
+from .model import figure_cell
+from .narrative.inputs import NarrativeInputs
+from .spec import Spec
+from .verify import Verification
 
-# 说明 field ← last year's cell (table, row, column)
+# 说明 field ← last year's named figure (``[figures]`` of the spec)
 LAST_YEAR_FIGURES = {
-    "last_total": ("01", "inc_grand", "amt"),
-    "last_fiscal_total": ("04", "inc_grand", "amt"),
-    "last_general": ("05", SUM_ROW, "total"),
-    "last_abroad": ("09", "sg", "a_abroad"),
-    "last_car_buy": ("09", "sg", "a_car_buy"),
-    "last_car_run": ("09", "sg", "a_car_run"),
-    "last_reception": ("09", "sg", "a_recept"),
+    "last_total": "income_grand",
+    "last_fiscal_total": "fiscal_grand",
+    "last_general": "general",
+    "last_abroad": "abroad_actual",
+    "last_car_buy": "car_buy_actual",
+    "last_car_run": "car_run_actual",
+    "last_reception": "reception_actual",
 }
 
 
@@ -45,10 +43,11 @@ class CarryForward:
     shuoming: NarrativeInputs
 
 
-def carry_forward(path: str | Path, spec: Spec) -> CarryForward:
-    """What a new ``spec`` template takes over from last year's workbook at ``path``."""
-    read = read_workbook(path)
-    values = values_from_read(read)
+def carry_forward(last: Verification, spec: Spec) -> CarryForward:
+    """What a new ``spec`` template takes over from last year's verified workbook."""
+    read, values, inputs = last.read, last.values, last.inputs
+    if read is None or values is None or inputs is None:
+        raise ValueError("上年报表未能读取")
     last_dict = read.spec.gongneng
     typed: dict[str, str] = {}
     for tv in values.tables.values():
@@ -65,10 +64,10 @@ def carry_forward(path: str | Path, spec: Spec) -> CarryForward:
         if new is not None and old and old != new:
             renamed.append(Renamed(code, old, new))
     unknown = tuple(c for c in codes if spec.gongneng.name(c) is None)
-    figures: dict[str, Decimal] = {key: values.amount(*where) for key, where in LAST_YEAR_FIGURES.items()}
-    jiguan = None
-    sheet = find_sheet(read.wb)
-    if sheet is not None:
-        jiguan = read_shuoming_sheet(read.wb).jiguan  # last year's 本年 is this year's 上年
+    figures: dict[str, Decimal] = {}
+    for key, name in LAST_YEAR_FIGURES.items():
+        cell = figure_cell(read.spec, name)
+        figures[key] = values.amount(cell.table, cell.row, cell.col)
+    jiguan = inputs.jiguan  # last year's 本年 is this year's 上年 (None without a 说明 sheet)
     return CarryForward(read.spec.key, codes, tuple(renamed), unknown,
                         NarrativeInputs(**figures, last_jiguan=jiguan))

@@ -5,7 +5,6 @@ Exit status: 0 success, 1 the files have errors (verify), 2 a usage error or a f
 
 from __future__ import annotations
 
-import errno
 import re
 import sys
 from collections.abc import Sequence
@@ -14,7 +13,7 @@ from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, errors
 from .atomic import OutputExists
 from .codes import CodeError, load_user_codes
 from .spec import SpecError, load_spec
@@ -48,16 +47,8 @@ def cli() -> None:
 
 
 def os_reason(exc: OSError) -> str:
-    """An OS error in Chinese, with what to do."""
-    reasons = {
-        errno.ENOENT: "目录不存在，请先建立目录或换一个输出位置",
-        errno.EACCES: "没有写入权限，请换一个输出位置",
-        errno.EPERM: "没有写入权限，请换一个输出位置",
-        errno.ENOSPC: "磁盘空间不足",
-        errno.EROFS: "文件系统只读，请换一个输出位置",
-        errno.EISDIR: "这是一个目录，请给出文件名",
-    }
-    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
+    """An OS error met while writing an output, in Chinese."""
+    return errors.os_reason(exc, writing=True)
 
 
 def _load_spec(year: int, profile: str) -> Any:
@@ -94,31 +85,19 @@ def _parse_codes(text: str | None) -> tuple[str, ...] | None:
     return codes
 
 
-def _carry(path: str, spec: Any) -> Any:
+def _carry(path: str, spec: Any) -> tuple[Any, str]:
+    """What ``new --like`` takes from last year's workbook, and its 部门; the workbook is read once."""
     from .carry import carry_forward
-    from .preflight import preflight
-    from .reader import NotOurWorkbook
+    from .verify import verify
 
-    checked = preflight(path)
-    if not checked.ok:
-        problem = "；".join(f.message for f in checked.findings if f.level.value == "error") or checked.kind
-        raise UsageError(f"无法读取上年报表 {path}：{problem}")
+    last = verify(path, evaluate=False)
+    if last.read is None:
+        problem = "；".join(f.message for f in last.report.findings if f.level.value == "error")
+        raise UsageError(f"无法读取上年报表 {path}：{problem or last.report.kind}")
     try:
-        return carry_forward(path, spec)
-    except NotOurWorkbook as exc:
-        raise UsageError(f"{path} 不是 juesuan-xlsx 生成的报表：{exc}") from None
+        return carry_forward(last, spec), last.dept
     except (OSError, ValueError, KeyError) as exc:
         raise UsageError(f"无法读取上年报表 {path}：{exc}") from None
-
-
-def _like_dept(path: str) -> str:
-    import openpyxl
-
-    from .generate import DEPT_PROPERTY
-
-    wb = openpyxl.load_workbook(path, read_only=True)
-    props = {p.name: p.value for p in getattr(wb, "custom_doc_props", [])}
-    return str(props.get(DEPT_PROPERTY) or "")
 
 
 @cli.command("new", context_settings=CONTEXT, options_metavar="[选项]")
@@ -154,10 +133,9 @@ def new_command(year: int, dept: str, profile: str, codes_text: str | None, code
     if like is not None:
         if codes is not None:
             raise UsageError("--like 与 --codes 不能同时使用")
-        carried = _carry(like, spec)
+        carried, last_dept = _carry(like, spec)
         codes, shuoming = carried.codes or None, carried.shuoming
-        if not dept:
-            dept = _like_dept(like)
+        dept = dept or last_dept
         click.echo(f"沿用上年报表 {like}（{carried.source}）：{len(carried.codes)} 个功能分类科目，"
                    "上年数已填入“说明”表")
         for item in carried.renamed:
@@ -244,7 +222,7 @@ def export_command(path: str, fmt: str, output: str | None, codes_file: str | No
     校验有错误时拒绝导出（退出码 1），除非加 --force。已有的输出文件不会被覆盖，除非加 --force。
     例：juesuan-xlsx export 某某局2024.xlsx --to docx
     """
-    from .export import ExportError, ExportRefused, default_output, export
+    from .export import ExportRefused, default_output, export
     from .report import to_text
     from .verify import Report
 
@@ -256,11 +234,9 @@ def export_command(path: str, fmt: str, output: str | None, codes_file: str | No
         click.echo(to_text(Report([exc.report]), notes=False))
         click.echo("校验有错误，未导出。请改正后重试，或加 --force 导出标注“未通过校验”的文件。", err=True)
         raise SystemExit(1) from None
-    except OutputExists as exc:
-        raise UsageError(str(exc)) from None
-    except ExportError as exc:
-        raise UsageError(str(exc)) from None
     except OSError as exc:
+        if isinstance(exc, errors.JuesuanError):
+            raise
         raise UsageError(f"无法写入 {target}：{os_reason(exc)}") from None
     for item in written:
         click.echo(f"已导出：{item}")
@@ -282,7 +258,7 @@ def merge_command(paths: tuple[str, ...], output: str, dept: str | None, force: 
     先校验每个单位的报表，有错误的拒绝汇总（列出问题），除非加 --force。汇总结果会再校验一次。
     例：juesuan-xlsx merge 本级.xlsx 事务中心.xlsx -o 部门汇总.xlsx --dept 某某局
     """
-    from .merge import InputsHaveErrors, MergeError, merge
+    from .merge import InputsHaveErrors, merge
     from .report import render_file
 
     try:
@@ -292,9 +268,9 @@ def merge_command(paths: tuple[str, ...], output: str, dept: str | None, force: 
             click.echo("\n".join(render_file(report, notes=False)))
         click.echo("有单位的报表存在错误，未汇总。请改正后重试，或加 --force 强制汇总。", err=True)
         raise SystemExit(1) from None
-    except (MergeError, OutputExists) as exc:
-        raise UsageError(str(exc)) from None
     except OSError as exc:
+        if isinstance(exc, errors.JuesuanError):
+            raise
         raise UsageError(f"无法写入 {output}：{os_reason(exc)}") from None
     for note in result.notes:
         click.echo(f"提示：{note}", err=True)
@@ -319,13 +295,13 @@ def summary_command(paths: tuple[str, ...], output: str, force: bool, no_cache: 
     文件未改动时沿用上次的校验结果。
     例：juesuan-xlsx summary 回收/ -o 汇总表.xlsx
     """
-    from .summary import SummaryError, summarise
+    from .summary import summarise
 
     try:
         result = summarise(paths, output, jobs=jobs, overwrite=force, use_cache=not no_cache, progress=True)
-    except (SummaryError, OutputExists) as exc:
-        raise UsageError(str(exc)) from None
     except OSError as exc:
+        if isinstance(exc, errors.JuesuanError):
+            raise
         raise UsageError(f"无法写入 {output}：{os_reason(exc)}") from None
     counts = "，".join(f"{k} {v}" for k, v in result.counts().items() if v)
     click.echo(f"已写出汇总表：{result.output}（{len(result.rows)} 个文件：{counts}；重新校验 {result.verified} 个，"
@@ -379,6 +355,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except errors.JuesuanError as exc:  # every user-facing error of the library: one Chinese line, status 2
+        click.echo(f"错误：{exc}", err=True)
+        return 2
     except click.exceptions.Abort:
         click.echo("已中止。", err=True)
         return 1

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from .errors import JuesuanError
 from .resources import templates_dir
 
 FUNC_CODE = re.compile(r"\d{3}(\d{2}){0,2}")
@@ -27,7 +28,7 @@ ALIAS_SEPARATOR = "|"
 _NAME_SPACES = re.compile(r"\s+")
 
 
-class CodeError(ValueError):
+class CodeError(JuesuanError, ValueError):
     """A malformed code or dictionary file; the message is Chinese and names the culprit."""
 
 

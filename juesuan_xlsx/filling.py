@@ -10,6 +10,7 @@ from typing import Any
 
 from .generate import FilledRow, Filling
 from .model import Cell
+from .narrative.shuoming import inputs_from_mapping
 from .spec import Spec
 
 
@@ -55,8 +56,6 @@ def load_fill_file(path: str | Path, spec: Spec | None = None) -> FillFile:
     printed = {_cell(k): _amount(v, k) for k, v in raw.get("printed", {}).items()}
     shuoming = None
     if "shuoming" in raw:
-        from .export.shuoming import inputs_from_mapping
-
         shuoming = inputs_from_mapping(raw["shuoming"])
     return FillFile(int(raw["year"]), raw.get("profile", "central"), raw.get("dept", ""),
                     Filling(cells, rows), printed, shuoming)

@@ -47,12 +47,14 @@ class Finding:
     cell: str | None = None
     table: str | None = None
     args: Mapping[str, Any] = field(default_factory=dict, hash=False)  # a plain dict: reports cross processes
+    # a place in a published document, in its own terms ("第 7 页 支出决算表 行 2013201 列 基本支出")
+    place: str | None = None
 
     @property
     def where(self) -> str:
         if self.sheet and self.cell:
             return f"{self.sheet}!{self.cell}"
-        return self.sheet or ""
+        return self.place or self.sheet or ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,7 @@ class Finding:
             "sheet": self.sheet,
             "cell": self.cell,
             "table": self.table,
+            "place": self.place,
             "args": {k: _jsonable(v) for k, v in self.args.items()},
         }
 
@@ -107,6 +110,7 @@ def make(
     cell: str | None = None,
     table: str | None = None,
     level: Level | None = None,
+    place: str | None = None,
     **args: Any,
 ) -> Finding:
     """Build a finding from a catalogue entry; the message is the template filled with ``args`` (a template may
@@ -120,4 +124,5 @@ def make(
         cell=cell,
         table=table,
         args=dict(args),
+        place=place,
     )

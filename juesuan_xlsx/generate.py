@@ -6,7 +6,6 @@ equation, every per-row status a per-row check of a free-entry table.  Nothing h
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,26 +19,34 @@ from xlsxwriter.worksheet import Worksheet
 from . import __version__
 from .atomic import atomic_output
 from .codes import Dictionary, expand_codes
+from .contract import (
+    CHECK_CODENAME,
+    CHECK_SHEET,
+    CREATED,
+    DEPT_PROPERTY,
+    DICT_CODENAME,
+    DICT_SHEET,
+    GENERATOR,
+    GUIDE_CODENAME,
+    GUIDE_SHEET,
+    MARKER_PROPERTY,
+    MODE_PROPERTY,
+    SOURCES_COUNT_PROPERTY,
+    SOURCES_PROPERTY,
+    UNKNOWN_NAME,
+    VERSION_PROPERTY,
+)
 from .engine import Status
 from .layout import DEPT_ROW, HEADER_ROW, LABEL_ROW, TITLE_ROW, TableLayout, layout_all
 from .model import Cell, CodeRow, CodeTable, Instance
-from .plan import CHECK_FIRST_ROW, CHECK_SHEET, DICT_SHEET, UNKNOWN_NAME, Plan, Planned, make_plan, status
+from .narrative.shuoming import table_names, write_shuoming_sheet
+from .plan import CHECK_FIRST_ROW, Plan, Planned, make_plan, status
 from .spec import SUM_ROW, Spec, Table, header_merges
 from .xlformula import Renderer
 
-GUIDE_SHEET = "填表说明"
-MARKER_PROPERTY = "juesuan-xlsx"  # custom document property: "YEAR/PROFILE"
-MODE_PROPERTY = "juesuan-mode"  # "free" (blank entry rows) or "fixed" (--codes)
-DEPT_PROPERTY = "juesuan-dept"
-VERSION_PROPERTY = "juesuan-version"
-SOURCES_PROPERTY = "juesuan-sources"  # file names a merged workbook was made from
-SOURCES_COUNT_PROPERTY = "juesuan-sources-count"
-CHECK_CODENAME, GUIDE_CODENAME, DICT_CODENAME = "GKJY", "GKSM", "GKZD"
 AMOUNT = "#,##0.00"
 STATUS_FORMAT = '[=0]"";[=1]"尾差";"不符"'
 CHECK_COLUMNS = ("序号", "校验编码", "关系", "左方金额", "右方金额", "差额", "允许尾差", "状态", "提示")
-CREATED = dt.datetime(2000, 1, 1)  # fixed, so the same arguments give a byte-identical file
-GENERATOR = "juesuan-xlsx"  # author; with CREATED as modified date it tells that no application saved the file
 
 
 @dataclass(frozen=True)
@@ -131,8 +138,6 @@ class _Writer:
         self._guide()
         for table in self.spec.tables:
             self._table(table, self.layouts[table.id])
-        from .export.shuoming import table_names, write_shuoming_sheet  # the narrative's inputs: the exporter's
-
         write_shuoming_sheet(self.wb, self.fmt, self.options.shuoming, table_names(self.spec.tables))
         self._checks()
         self._dictionary()

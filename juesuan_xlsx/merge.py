@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,22 +24,21 @@ from typing import Any
 
 from .amounts import KIND_TEXT, parse_amount
 from .atomic import OutputExists
+from .contract import UNKNOWN_NAME, read_marker
 from .engine import Engine
-from .export.shuoming import read_shuoming_sheet
+from .errors import JuesuanError
 from .findings import Level
-from .generate import MARKER_PROPERTY, FilledRow, Filling, Options, generate
+from .generate import FilledRow, Filling, Options, generate
 from .model import Cell, Instance
-from .plan import UNKNOWN_NAME
-from .preflight import preflight
+from .narrative.inputs import FIELDS, ItemBudget, NarrativeInputs
+from .narrative.shuoming import read_shuoming_sheet
 from .reader import ReadResult, read_workbook
 from .spec import Spec, load_spec
 from .summary import Inspection, VerifyCache, file_key, inspect_files
-from .verify import FileReport, expand_paths
-
-MAX_CUSTOM_XML = 1024 * 1024
+from .verify import FileReport, Verification, expand_paths
 
 
-class MergeError(ValueError):
+class MergeError(JuesuanError, ValueError):
     """The merge cannot be made; the message is Chinese and says why."""
 
 
@@ -96,27 +94,6 @@ def errors_message(reports: Iterable[FileReport]) -> str:
     return "\n".join(lines)
 
 
-def workbook_marker(path: str | Path) -> str | None:
-    """The "YEAR/PROFILE" marker of a workbook, read from its custom properties only; None when there is none
-    or the file is not a sane xlsx (preflight decides; verification reports why)."""
-    if not preflight(path).ok:
-        return None
-    try:
-        from defusedxml.ElementTree import fromstring
-
-        with zipfile.ZipFile(path) as archive:
-            info = archive.getinfo("docProps/custom.xml")
-            if info.file_size > MAX_CUSTOM_XML:
-                return None
-            root = fromstring(archive.read(info))
-        for prop in root:
-            if prop.get("name") == MARKER_PROPERTY:
-                return "".join(prop.itertext()).strip() or None
-    except Exception:  # noqa: BLE001 - no marker; verification reports the cause
-        return None
-    return None
-
-
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -135,6 +112,48 @@ class _Sums:
         amounts = self.rows.setdefault(table, {}).setdefault(code, {})
         if col is not None:
             amounts[col] = amounts.get(col, Decimal(0)) + value
+
+    def absorb(self, other: _Sums) -> None:
+        """Add another unit's sums (a code's name: the first unit's that gave one)."""
+        for cell, value in other.cells.items():
+            self.add_cell(cell, value)
+        for table, rows in other.rows.items():
+            for code, amounts in rows.items():
+                self.add_row(table, code, None, Decimal(0))
+                for col, value in amounts.items():
+                    self.add_row(table, code, col, value)
+        for table, names in other.names.items():
+            mine = self.names.setdefault(table, {})
+            for code, name in names.items():
+                mine.setdefault(code, name)
+
+
+@dataclass(frozen=True)
+class MergePart:
+    """What one unit's workbook adds to the merge, taken while it is verified (in the worker)."""
+
+    year: int
+    profile: str
+    dept: str
+    sums: _Sums
+    notes: tuple[str, ...]
+    shuoming: NarrativeInputs
+
+
+def merge_part(verification: Verification) -> MergePart | None:
+    """:class:`MergePart` of a verified workbook (run in the batch worker: the file is not read again)."""
+    read, inputs = verification.read, verification.inputs
+    if read is None or inputs is None:
+        return None
+    return _part_of(read, inputs, verification.report.path)
+
+
+def _part_of(read: ReadResult, inputs: NarrativeInputs, label: str) -> MergePart:
+    grid, columns = _input_keys(read.spec)
+    sums = _Sums()
+    notes: list[str] = []
+    _accumulate(read, sums, grid, columns, label, notes)
+    return MergePart(read.spec.year, read.spec.profile, read.dept, sums, tuple(notes), inputs)
 
 
 def _input_keys(spec: Spec) -> tuple[list[Cell], dict[str, list[str]]]:
@@ -246,8 +265,6 @@ def merge_shuoming(parts: Sequence[tuple[str, Any]]) -> Any:
     Amounts and counts are summed (absent where no unit filled them); texts are concatenated under each unit's
     name; the per-项 年初预算 rows are united by code, budgets summed, reasons concatenated.
     """
-    from .export.narrative import ItemBudget, NarrativeInputs
-    from .export.shuoming import FIELDS
 
     values: dict[str, Any] = {}
     for spec in FIELDS:
@@ -312,12 +329,12 @@ def merge(paths: Iterable[str | Path], output: str | Path, *, dept: str | None =
     if output.exists() and not overwrite:
         raise OutputExists(f"文件已存在：{output}（如需覆盖请加 --force）")
 
-    markers = {str(p): workbook_marker(p) for p in files}
+    markers = {str(p): (m.raw if (m := read_marker(p)) is not None else "") for p in files}
     if len({m for m in markers.values() if m}) > 1:
-        raise MixedInputs({p: m or "" for p, m in markers.items()})
+        raise MixedInputs(markers)
 
     cache = VerifyCache(cache_dir) if use_cache else None
-    inspections = inspect_files(files, jobs=jobs, cache=cache, progress=progress)
+    inspections = inspect_files(files, jobs=jobs, cache=cache, progress=progress, extract=merge_part)
     failing = [i.report for i in inspections if not i.report.valid]
     if failing and not force:
         raise InputsHaveErrors(failing)
@@ -330,22 +347,23 @@ def merge(paths: Iterable[str | Path], output: str | Path, *, dept: str | None =
         raise MixedInputs(specs)
     _duplicates(inspections, notes)
 
-    grid: list[Cell] = []
-    columns: dict[str, list[str]] = {}
     sums = _Sums()
     spec: Spec | None = None
     depts: list[str] = []
     shuoming: list[tuple[str, Any]] = []
     for inspection in inspections:
-        read = read_workbook(inspection.path)
-        if inspection.key is not None and file_key(inspection.path) != inspection.key:
-            raise MergeError(f"{inspection.path} 在汇总过程中被修改，请在文件不再变动后重新汇总")
+        part: MergePart | None = inspection.extra
+        if part is None:  # a cached verification: the file is read now, once
+            read = read_workbook(inspection.path)
+            if inspection.key is not None and file_key(inspection.path) != inspection.key:
+                raise MergeError(f"{inspection.path} 在汇总过程中被修改，请在文件不再变动后重新汇总")
+            part = _part_of(read, read_shuoming_sheet(read.wb), str(inspection.path))
         if spec is None:
-            spec = load_spec(read.spec.year, read.spec.profile)
-            grid, columns = _input_keys(spec)
-        depts.append(read.dept)
-        _accumulate(read, sums, grid, columns, str(inspection.path), notes)
-        shuoming.append((read.dept or inspection.path.stem, read_shuoming_sheet(read.wb)))
+            spec = load_spec(part.year, part.profile)
+        depts.append(part.dept)
+        sums.absorb(part.sums)
+        notes.extend(part.notes)
+        shuoming.append((part.dept or inspection.path.stem, part.shuoming))
     assert spec is not None
     if dept is None:
         distinct = {d for d in depts if d}
@@ -398,4 +416,4 @@ def _duplicates(inspections: Sequence[Inspection], notes: list[str]) -> None:
 
 
 __all__ = ["InputsHaveErrors", "MergeError", "MergeResult", "MixedInputs", "errors_message", "merge",
-           "merge_shuoming", "workbook_marker"]
+           "merge_shuoming"]

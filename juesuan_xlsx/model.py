@@ -34,6 +34,12 @@ class Cell:
         return f"{self.table}.{self.row}.{self.col}"
 
 
+def figure_cell(spec: Spec, name: str) -> Cell:
+    """The cell of a named figure of the spec (``[figures]``: income_grand, personnel, sangong_actual …)."""
+    at = spec.figure(name)
+    return Cell(at.table, at.row, at.col)
+
+
 @dataclass(frozen=True)
 class Ref:
     cell: Cell

@@ -14,15 +14,13 @@ from dataclasses import dataclass, field
 
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 
+from .contract import CHECK_SHEET, DICT_SHEET, UNKNOWN_NAME
 from .layout import TableLayout
 from .model import Cell, Equation, Instance, support
 from .spec import SUM_ROW
 from .xlformula import Renderer, join_max
 
-CHECK_SHEET = "校验"
-DICT_SHEET = "字典"
 CHECK_FIRST_ROW = 4  # 0-based: title, summary, blank, header, then the lines
-UNKNOWN_NAME = "（字典未收录，请填写科目名称）"
 CHECK_HERE = "校验"  # not a table id: every reference from the 校验 sheet carries its sheet name
 
 

@@ -21,7 +21,6 @@ Guarantees of :func:`preflight`:
 from __future__ import annotations
 
 import codecs
-import errno
 import os
 import re
 import stat
@@ -31,6 +30,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from .errors import os_reason
 from .findings import Check, Finding, Level, define_check, make
 
 __all__ = [
@@ -366,13 +366,13 @@ def _preflight(path: str | os.PathLike[str], limits: Limits, report: _Report) ->
         if os.path.isdir(fspath):
             report.fail("directory", DIRECTORY, name=shown)
         else:
-            report.fail("unreadable", UNREADABLE, reason=_os_reason(exc))
+            report.fail("unreadable", UNREADABLE, reason=os_reason(exc))
         return
     except ValueError:  # embedded NUL byte: no file can have this name
         report.fail("missing", MISSING, name=shown.replace("\x00", "\\0"))
         return
     except OSError as exc:
-        report.fail("unreadable", UNREADABLE, reason=_os_reason(exc))
+        report.fail("unreadable", UNREADABLE, reason=os_reason(exc))
         return
 
     try:
@@ -394,7 +394,7 @@ def _preflight(path: str | os.PathLike[str], limits: Limits, report: _Report) ->
         try:
             head = f.read(_HEAD_BYTES)
         except OSError as exc:
-            report.fail("unreadable", UNREADABLE, reason=_os_reason(exc))
+            report.fail("unreadable", UNREADABLE, reason=os_reason(exc))
             return
         if not head:
             report.fail("empty", EMPTY)
@@ -406,22 +406,6 @@ def _preflight(path: str | os.PathLike[str], limits: Limits, report: _Report) ->
         else:
             _check_other(head, size, ext, report)
 
-
-_ERRNO_ZH = {
-    errno.EACCES: "没有读取权限",
-    errno.EPERM: "操作不被允许",
-    errno.EIO: "磁盘或网络读写错误",
-    errno.ELOOP: "符号链接形成循环",
-    errno.ENAMETOOLONG: "路径过长",
-    errno.EBUSY: "文件正被占用",
-    errno.ETIMEDOUT: "网络盘连接超时",
-}
-
-
-def _os_reason(exc: OSError) -> str:
-    # The OS message is English (or in the server's locale): give the accountant Chinese plus the number.
-    reason = _ERRNO_ZH.get(exc.errno or -1) or exc.strerror or type(exc).__name__
-    return f"{reason}，错误码 {exc.errno}" if exc.errno is not None else reason
 
 
 def _human(n: float) -> str:

@@ -20,19 +20,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .amounts import Amount, parse_amount
 from .book import Book, Sheet, load_book
-from .generate import (
-    CHECK_CODENAME,
-    CREATED,
-    DEPT_PROPERTY,
-    DICT_CODENAME,
-    GENERATOR,
-    MARKER_PROPERTY,
-    MODE_PROPERTY,
-    SOURCES_COUNT_PROPERTY,
-)
+from .contract import CHECK_CODENAME, CHECK_SHEET, CREATED, DICT_CODENAME, DICT_SHEET, GENERATOR, workbook_marker
+from .errors import JuesuanError
 from .layout import TableLayout, layout_all
 from .model import Cell, CodeRow, CodeTable, Instance
-from .plan import CHECK_SHEET, DICT_SHEET
 from .spec import SUM_ROW, Spec, SpecError, load_spec
 
 AnySheet = Worksheet | Sheet  # the one-pass reader's sheets, or openpyxl's for the files it declines
@@ -105,30 +96,26 @@ class ReadResult:
         return f"{raw.sheet}!{raw.address}"
 
 
-class NotOurWorkbook(ValueError):
+class NotOurWorkbook(JuesuanError, ValueError):
     """The workbook is not a juesuan-xlsx template (no marker, no 公开NN表 labels)."""
 
 
 def sources_count(wb: Any) -> int:
     """How many units' returns a merged workbook sums (1 for an ordinary return)."""
-    props = {p.name: p.value for p in getattr(wb, "custom_doc_props", [])}
-    try:
-        return max(1, int(props.get(SOURCES_COUNT_PROPERTY) or 1))
-    except (TypeError, ValueError):
-        return 1
+    return workbook_marker(wb).sources_count
 
 
 def detect_spec(wb: Any) -> tuple[Spec, str, str]:
-    props = {p.name: p.value for p in getattr(wb, "custom_doc_props", [])}
-    marker = props.get(MARKER_PROPERTY)
-    if not marker:
+    marker = workbook_marker(wb)
+    if not marker.ours:
         raise NotOurWorkbook("工作簿中没有 juesuan-xlsx 模板标记")
+    if marker.year is None or marker.profile is None:
+        raise NotOurWorkbook(f"工作簿标记为“{marker.raw}”：无法识别年度和表样")
     try:
-        year_text, profile = str(marker).split("/", 1)
-        spec = load_spec(int(year_text), profile)
-    except (ValueError, SpecError) as exc:
-        raise NotOurWorkbook(f"工作簿标记为“{marker}”：{exc}") from None
-    return spec, str(props.get(MODE_PROPERTY) or "free"), str(props.get(DEPT_PROPERTY) or "")
+        spec = load_spec(marker.year, marker.profile)
+    except SpecError as exc:
+        raise NotOurWorkbook(f"工作簿标记为“{marker.raw}”：{exc}") from None
+    return spec, marker.mode, marker.dept
 
 
 def find_sheets(wb: Any, spec: Spec) -> dict[str, AnySheet]:

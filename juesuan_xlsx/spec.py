@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any, Literal
 
 from .codes import Dictionary, load_dictionary
+from .errors import JuesuanError
 from .findings import Level
 from .resources import available_specs, spec_path
 
@@ -21,7 +22,7 @@ SUM_ROW = "sum"
 CLASSES = "@classes"
 
 
-class SpecError(ValueError):
+class SpecError(JuesuanError, ValueError):
     """The spec data itself is wrong (a developer error), or the year/profile is not supported (a user error)."""
 
 
@@ -190,6 +191,15 @@ class Relation:
 
 
 @dataclass(frozen=True)
+class NamedFigure:
+    """A figure the summary, the narrative and ``new --like`` refer to by name (``[figures]`` of the spec)."""
+
+    name: str
+    at: Address
+    title: str
+
+
+@dataclass(frozen=True)
 class Spec:
     year: int
     profile: str
@@ -203,6 +213,14 @@ class Spec:
     gongneng: Dictionary = field(repr=False, compare=False)
     jingji: Dictionary = field(repr=False, compare=False)
     profile_name: str = ""  # the layout's Chinese name (通用格式, 上海格式)
+    figures: tuple[NamedFigure, ...] = ()
+
+    def figure(self, name: str) -> Address:
+        """The address of a named figure (``[figures]`` of the spec)."""
+        for named in self.figures:
+            if named.name == name:
+                return named.at
+        raise KeyError(name)
 
     @property
     def key(self) -> str:
@@ -330,6 +348,16 @@ def _validate(spec: Spec) -> None:
                 row = table.grid_rows().get(addr.row)
                 if row is None or not set(cols) <= set(row.values):
                     raise SpecError(f"relation {rel.code}: table {addr.table} has no cell {addr}")
+    for named in spec.figures:
+        table = tables.get(named.at.table)
+        ok = table is not None and named.at.col in table.value_keys()
+        if ok and table is not None and table.kind == "grid":
+            row = table.grid_rows().get(named.at.row)
+            ok = row is not None and named.at.col in row.values
+        elif ok:
+            ok = named.at.row == SUM_ROW
+        if not ok:
+            raise SpecError(f"figure {named.name}: no cell {named.at}")
 
 
 def _validate_names(spec: Spec) -> None:
@@ -364,6 +392,7 @@ def load_spec(year: int, profile: str = "central") -> Spec:
         tables=tuple(_table(t, classes, jingji) for t in raw["table"]),
         relations=tuple(_relation(r) for r in raw["relation"]),
         gongneng=load_dictionary(raw["gongneng"]), jingji=jingji, profile_name=raw.get("profile_name", ""),
+        figures=tuple(NamedFigure(name, Address.parse(f["at"]), f["title"]) for name, f in raw["figures"].items()),
     )
     if (spec.year, spec.profile) != (year, profile):
         raise SpecError(f"{path}: year/profile inside the file do not match its path")

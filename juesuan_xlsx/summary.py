@@ -14,14 +14,13 @@ templates), so a second run over an unchanged folder verifies nothing.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import os
 import stat
-import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -30,26 +29,28 @@ from typing import Any
 
 from . import __version__, checks
 from .atomic import OutputExists, atomic_output
+from .batch import run_each
+from .errors import JuesuanError
 from .findings import Finding, Level
-from .model import Cell
+from .model import figure_cell
 from .resources import templates_dir
-from .verify import FileReport, _Verifier, expand_paths, verify_file
+from .verify import FileReport, Verification, expand_paths, verify
 
 CACHE_SCHEMA = "juesuan-xlsx/summary-cache/1"
 MAX_HASHED_SIZE = 256 * 1024 * 1024  # larger files are verified every time (and refused by preflight anyway)
 MAX_CACHE_ENTRY = 32 * 1024 * 1024
 
-# (key, column title, the logical cell the figure is taken from)
-FIGURES: tuple[tuple[str, str, Cell], ...] = (
-    ("income", "收入总计", Cell("01", "inc_grand", "amt")),
-    ("expenditure", "支出总计", Cell("01", "exp_grand", "amt")),
-    ("fiscal", "财政拨款", Cell("04", "inc_total", "amt")),
-    ("basic", "基本支出", Cell("03", "sum", "basic")),
-    ("project", "项目支出", Cell("03", "sum", "project")),
-    ("personnel", "人员经费", Cell("06", "personnel", "amt")),
-    ("public", "公用经费", Cell("06", "public", "amt")),
-    ("sangong_budget", "三公经费预算", Cell("09", "sg", "b_total")),
-    ("sangong_actual", "三公经费决算", Cell("09", "sg", "a_total")),
+# (key, column title, the spec's named figure it is taken from: ``[figures]`` of every layout)
+FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("income", "收入总计", "income_grand"),
+    ("expenditure", "支出总计", "expenditure_grand"),
+    ("fiscal", "财政拨款", "fiscal_income"),
+    ("basic", "基本支出", "basic"),
+    ("project", "项目支出", "project"),
+    ("personnel", "人员经费", "personnel"),
+    ("public", "公用经费", "public"),
+    ("sangong_budget", "三公经费预算", "sangong_budget"),
+    ("sangong_actual", "三公经费决算", "sangong_actual"),
 )
 UNREADABLE = "无法读取"
 _STATUS_RANK = {UNREADABLE: 0, "有错误": 1, "有警告": 2, "通过": 3}
@@ -58,7 +59,7 @@ _INTERNAL_CODES = frozenset({checks.INTERNAL.code, "P-内部错误", "P-无法�
 Figures = dict[str, Decimal | None]
 
 
-class SummaryError(ValueError):
+class SummaryError(JuesuanError, ValueError):
     """The summary cannot be made (no input files, unsupported output type); the message is Chinese."""
 
 
@@ -66,22 +67,17 @@ class SummaryError(ValueError):
 # figures
 
 
-def key_figures(path: str | Path) -> Figures | None:
-    """The overview figures of one workbook from the Decimal engine; None when it cannot be read.
+def key_figures(verification: Verification) -> Figures | None:
+    """The overview figures of one verified workbook from the Decimal engine; None when it could not be read.
 
     A figure is None when the layout has no such cell, Decimal 0 when the cell is blank.
     """
-    verifier = _Verifier(Path(path), FileReport(str(path)), None, evaluate=False)
-    try:
-        verifier.run()
-    except Exception:  # noqa: BLE001 - verify_file reports the detail; the overview just has no figures
-        return None
-    figures = getattr(verifier, "figures", None)
-    read = getattr(verifier, "read", None)
-    if figures is None or read is None:
+    read, figures = verification.read, verification.figures
+    if read is None or verification.engine is None:
         return None
     out: Figures = {}
-    for key, _, cell in FIGURES:
+    for key, _, name in FIGURES:
+        cell = figure_cell(read.spec, name)
         if cell in figures:
             out[key] = figures[cell].value
         else:
@@ -250,22 +246,26 @@ class Inspection:
     figures: Figures | None
     cached: bool = False
     key: FileKey | None = None
+    extra: Any = None  # what ``extract`` took from the verification (None for a cached entry)
 
     @property
     def readable(self) -> bool:
         return self.figures is not None and self.report.spec is not None
 
 
-def _inspect(path: str) -> tuple[FileReport, Figures | None]:
-    report = verify_file(path)
-    figures = key_figures(path) if report.spec is not None else None
-    return report, figures
+def _inspect(path: str, extract: Callable[[Verification], Any] | None = None) -> tuple[FileReport, Figures | None,
+                                                                                          Any]:
+    verification = verify(path)
+    extra = extract(verification) if extract is not None and verification.read is not None else None
+    return verification.report, key_figures(verification), extra
 
 
 def inspect_files(paths: Sequence[Path], *, jobs: int | None = None, cache: VerifyCache | None = None,
-                  progress: bool = False) -> list[Inspection]:
+                  progress: bool = False, extract: Callable[[Verification], Any] | None = None) -> list[Inspection]:
     """Verify report and figures of every path, in input order; each distinct file is verified at most once and
-    not at all when the cache holds it unchanged.  ``progress`` draws a progress line on stderr."""
+    not at all when the cache holds it unchanged.  ``progress`` draws a progress line on stderr.  ``extract``
+    (a module-level function: it runs in the worker) takes more from each verification while the file is read
+    (merge takes the figures it sums); a cached file has none."""
     keys: dict[str, FileKey | None] = {}
     done: dict[str, Inspection] = {}
     todo: list[str] = []
@@ -280,27 +280,15 @@ def inspect_files(paths: Sequence[Path], *, jobs: int | None = None, cache: Veri
             done[absolute] = Inspection(Path(path), hit[0], hit[1], cached=True, key=key)
         else:
             todo.append(str(path))
-    workers = min(jobs or os.cpu_count() or 1, len(todo))
-    results: list[tuple[FileReport, Figures | None]] = []
-    if workers <= 1:
-        for name in todo:
-            results.append(_inspect(name))
-            _tick(progress, len(results), len(todo))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(_inspect, todo, chunksize=1):
-                results.append(result)
-                _tick(progress, len(results), len(todo))
-    if progress and todo:
-        sys.stderr.write("\n")
-    for name, (report, figures) in zip(todo, results, strict=True):
+    results = run_each(todo, functools.partial(_inspect, extract=extract), jobs=jobs, progress=progress)
+    for name, (report, figures, extra) in zip(todo, results, strict=True):
         absolute = os.path.abspath(name)
         key = keys[absolute]
         if key is not None and cache is not None:
             now = file_key(name)  # changed while being verified: do not remember the result
             if now == key:
                 cache.put(key, report, figures)
-        done[absolute] = Inspection(Path(name), report, figures, key=key)
+        done[absolute] = Inspection(Path(name), report, figures, key=key, extra=extra)
     out: list[Inspection] = []
     for path in paths:
         found = done[os.path.abspath(path)]
@@ -308,14 +296,8 @@ def inspect_files(paths: Sequence[Path], *, jobs: int | None = None, cache: Veri
         if report.path != str(path):  # the same file named another way, or a cached entry
             report = FileReport(str(path), list(report.findings), report.dept, report.spec, report.kind,
                                 report.seconds, dict(report.stats))
-        out.append(Inspection(Path(path), report, found.figures, found.cached, found.key))
+        out.append(Inspection(Path(path), report, found.figures, found.cached, found.key, found.extra))
     return out
-
-
-def _tick(enabled: bool, done: int, total: int) -> None:
-    if enabled:
-        sys.stderr.write(f"\r校验中 [{'#' * (30 * done // total):<30}] {done}/{total}")
-        sys.stderr.flush()
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ Workbooks are made at test time in tmp folders:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import os
@@ -38,9 +39,14 @@ from juesuan_xlsx.export import (
     load,
 )
 from juesuan_xlsx.export.csv_json import csv_rows, csv_text, write_csv
-from juesuan_xlsx.export.narrative import Figure, ItemBudget, NarrativeInputs, UserText, generate_narrative
 from juesuan_xlsx.export.pdf import NO_SOFFICE, check_writer
-from juesuan_xlsx.export.shuoming import (
+from juesuan_xlsx.export.tables import STAMP, publication_table, publication_tables
+from juesuan_xlsx.export.xlsx import write_xlsx
+from juesuan_xlsx.figures import workbook_values
+from juesuan_xlsx.filling import load_fill_file
+from juesuan_xlsx.model import Cell
+from juesuan_xlsx.narrative.inputs import ItemBudget, NarrativeInputs
+from juesuan_xlsx.narrative.shuoming import (
     CODENAME,
     SHEET,
     cell_of,
@@ -49,13 +55,10 @@ from juesuan_xlsx.export.shuoming import (
     read_shuoming_sheet,
     shuoming_cells,
 )
-from juesuan_xlsx.export.tables import STAMP, publication_table, publication_tables
-from juesuan_xlsx.export.values import build_values, workbook_values
-from juesuan_xlsx.export.xlsx import write_xlsx
-from juesuan_xlsx.filling import load_fill_file
-from juesuan_xlsx.model import Cell
+from juesuan_xlsx.narrative.text import Figure, UserText, generate_narrative
+from juesuan_xlsx.narrative.values import build_values
 from juesuan_xlsx.spec import load_spec
-from juesuan_xlsx.verify import verify_file
+from juesuan_xlsx.verify import Verification, verify_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "seed-2024.xlsx"
@@ -140,17 +143,18 @@ def verify_once():
     """export() verifies every time; each distinct file is verified once here (verify has its own tests)."""
     import juesuan_xlsx.export as module
 
-    real = module.verify_file
-    memo: dict[tuple[str, str], object] = {}
+    real = module.verify
+    memo: dict[tuple[str, str, bool], Verification] = {}
 
-    def cached(path, *, extra_codes=None):
-        key = (sha(Path(path)), repr(sorted((extra_codes or {}).items())))
+    def cached(path, *, extra_codes=None, evaluate=True):
+        key = (sha(Path(path)), repr(sorted((extra_codes or {}).items())), evaluate)
         if key not in memo:
-            memo[key] = real(path, extra_codes=extra_codes)
-        return memo[key]
+            memo[key] = real(path, extra_codes=extra_codes, evaluate=evaluate)
+        found = memo[key]  # the same content under another name: reported under this one
+        return dataclasses.replace(found, report=dataclasses.replace(found.report, path=str(path)))
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(module, "verify_file", cached)
+        patch.setattr(module, "verify", cached)
         yield
 
 
@@ -194,7 +198,7 @@ def half_up(value: Decimal) -> Decimal:
 def test_fixed_workbook_with_shuoming_sheet_verifies(fixed: Path):
     import juesuan_xlsx.export as module
 
-    report = module.verify_file(fixed)  # memoised by verify_once
+    report = module.verify(fixed).report  # memoised by verify_once
     assert report.valid, [f.message for f in report.findings if f.level == "error"]
 
 
@@ -524,7 +528,7 @@ def test_a_formula_typed_into_an_input_cell_exports_its_saved_value(tmp_path: Pa
 
 
 def test_a_formula_without_a_saved_value_is_refused_unless_forced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from juesuan_xlsx.verify import FileReport
+    from juesuan_xlsx.verify import FileReport, verify
 
     cell = Cell("09", "sg", "a_recept")
     path = build_workbook(tmp_path / "f.xlsx", formulas={cell: ("=0.05+0.03", "")})
@@ -532,8 +536,8 @@ def test_a_formula_without_a_saved_value_is_refused_unless_forced(tmp_path: Path
     where = values.where[cell]
     assert values.unresolved == {cell} and where.startswith("公开09表!L")
     # whatever verify says about it, the exporter itself refuses a figure it cannot know
-    monkeypatch.setattr("juesuan_xlsx.export.verify_file",
-                        lambda p, extra_codes=None: FileReport(str(p), spec="2024/central"))
+    monkeypatch.setattr("juesuan_xlsx.export.verify", lambda p, extra_codes=None: dataclasses.replace(
+        verify(p), report=FileReport(str(p), spec="2024/central")))
     with pytest.raises(ExportError, match=re.escape(f"{where} 填的是公式，且没有保存计算结果")):
         export(path, "json", tmp_path / "f.json")
     export(path, "json", tmp_path / "f.json", force=True)
@@ -561,7 +565,7 @@ def test_existing_output_is_kept_unless_overwrite(fixed: Path, tmp_path: Path, m
     target = tmp_path / "out.json"
     target.write_text("old", encoding="utf-8")
     calls = []
-    monkeypatch.setattr("juesuan_xlsx.export.verify_file", lambda p: calls.append(p))
+    monkeypatch.setattr("juesuan_xlsx.export.verify", lambda p, **_: calls.append(p))
     with pytest.raises(OutputExists, match="文件已存在"):
         export(fixed, "json", target)
     assert target.read_text(encoding="utf-8") == "old" and calls == []  # refused before the slow verification

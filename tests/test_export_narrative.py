@@ -15,25 +15,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from juesuan_xlsx.export.narrative import (
+from juesuan_xlsx.model import Cell
+from juesuan_xlsx.narrative.inputs import ItemBudget, NarrativeInputs, input_fields
+from juesuan_xlsx.narrative.shuoming import FIELDS, LAYOUT
+from juesuan_xlsx.narrative.text import (
     MISSING_TEXT,
     Figure,
-    ItemBudget,
     Missing,
-    NarrativeInputs,
     change_parts,
     comparison_word,
     completion_parts,
     generate_narrative,
-    input_fields,
     missing_inputs,
     narrative_text,
     placeholders,
     share_parts,
 )
-from juesuan_xlsx.export.shuoming import FIELDS, LAYOUT
-from juesuan_xlsx.export.values import build_values
-from juesuan_xlsx.model import Cell
+from juesuan_xlsx.narrative.values import build_values
 from juesuan_xlsx.spec import load_spec
 
 D = Decimal

@@ -24,20 +24,15 @@ import pytest
 from docx import Document
 
 from juesuan_xlsx.export import STAMP, export, load
-from juesuan_xlsx.export.document import BLOCKS, DEFAULT, document_spec, parse_document
-from juesuan_xlsx.export.narrative import (
-    NarrativeInputs,
-    _Narrative,
-    generate_narrative,
-    missing_inputs,
-    narrative_text,
-)
 from juesuan_xlsx.export.pdf import check_writer
 from juesuan_xlsx.export.tables import STAMP_NOTE
-from juesuan_xlsx.export.values import build_values
 from juesuan_xlsx.filling import load_fill_file
 from juesuan_xlsx.generate import FilledRow, Filling, Options, generate
 from juesuan_xlsx.model import Cell
+from juesuan_xlsx.narrative.document import BLOCKS, DEFAULT, document_spec, parse_document
+from juesuan_xlsx.narrative.inputs import NarrativeInputs
+from juesuan_xlsx.narrative.text import _Narrative, generate_narrative, missing_inputs, narrative_text
+from juesuan_xlsx.narrative.values import build_values
 from juesuan_xlsx.spec import SpecError, load_spec
 
 from .test_export import verify_once  # noqa: F401  (autouse: export's verification, once per distinct file)

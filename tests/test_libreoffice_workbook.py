@@ -15,8 +15,9 @@ from juesuan_xlsx.filling import load_fill_file
 from juesuan_xlsx.generate import Options, generate
 from juesuan_xlsx.layout import layout_all
 from juesuan_xlsx.model import Instance
+from juesuan_xlsx.rules.agreement import same_value
 from juesuan_xlsx.spec import load_spec
-from juesuan_xlsx.verify import expected_formula_values, same_value, verify_file
+from juesuan_xlsx.verify import expected_formula_values, verify_file
 
 pytestmark = pytest.mark.libreoffice
 ROOT = Path(__file__).resolve().parent.parent

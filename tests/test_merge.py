@@ -18,8 +18,7 @@ import openpyxl
 import pytest
 
 from juesuan_xlsx.atomic import OutputExists
-from juesuan_xlsx.export.narrative import ItemBudget, NarrativeInputs
-from juesuan_xlsx.export.shuoming import read_shuoming_sheet
+from juesuan_xlsx.contract import read_marker
 from juesuan_xlsx.filling import load_fill_file
 from juesuan_xlsx.generate import FilledRow, Filling, Options, generate
 from juesuan_xlsx.merge import (
@@ -31,12 +30,13 @@ from juesuan_xlsx.merge import (
     _Sums,
     merge,
     merge_shuoming,
-    workbook_marker,
 )
 from juesuan_xlsx.model import Cell
+from juesuan_xlsx.narrative.inputs import ItemBudget, NarrativeInputs
+from juesuan_xlsx.narrative.shuoming import read_shuoming_sheet
 from juesuan_xlsx.reader import read_workbook
 from juesuan_xlsx.spec import Spec, load_spec
-from juesuan_xlsx.verify import FileReport, _Verifier
+from juesuan_xlsx.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed-2024.xlsx"
@@ -129,11 +129,11 @@ def united(units: Units, tmp_path_factory: pytest.TempPathFactory) -> MergeResul
 
 def figures_by_code(path: Path) -> dict[tuple[str, str, str], Decimal]:
     """Every figure of a workbook (typed and computed, from the Decimal engine), code-table rows by code."""
-    verifier = _Verifier(path, FileReport(str(path)), None, evaluate=False)
-    verifier.run()
-    codes = {(tid, r.key): r.code for tid, ct in verifier.read.inst.code_tables.items() for r in ct.rows}
+    verification = verify(path, evaluate=False)
+    assert verification.read is not None
+    codes = {(tid, r.key): r.code for tid, ct in verification.read.inst.code_tables.items() for r in ct.rows}
     out: dict[tuple[str, str, str], Decimal] = {}
-    for cell, figure in verifier.figures.items():
+    for cell, figure in verification.figures.items():
         row = codes.get((cell.table, cell.row), cell.row) or cell.row
         out[(cell.table, row, cell.col)] = figure.value
     return out
@@ -255,7 +255,8 @@ def test_mixed_years_are_refused_before_verifying(units: Units, tmp_path: Path,
         raise AssertionError("verified although the years differ")
 
     monkeypatch.setattr(merge_module, "inspect_files", no_verify)
-    assert workbook_marker(units.year2023) == "2023/central"
+    marker = read_marker(units.year2023)
+    assert marker is not None and marker.raw == "2023/central"
     out = tmp_path / "汇总.xlsx"
     with pytest.raises(MixedInputs) as info:
         merge([units.seed, units.year2023], out, jobs=1, cache_dir=units.cache)

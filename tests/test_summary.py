@@ -33,7 +33,7 @@ from juesuan_xlsx.summary import (
     key_figures,
     summarise,
 )
-from juesuan_xlsx.verify import FileReport
+from juesuan_xlsx.verify import FileReport, Verification, verify
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed-2024.xlsx"
@@ -88,15 +88,15 @@ def overview(returns: Returns, tmp_path_factory: pytest.TempPathFactory) -> Summ
 
 
 def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Count verify_file calls made by the summary (in this process: jobs=1)."""
+    """Count verifications made by the summary (in this process: jobs=1)."""
     calls: list[str] = []
-    real: Callable[..., FileReport] = getattr(summary, "verify_file")  # noqa: B009 - patched below
+    real: Callable[..., Verification] = getattr(summary, "verify")  # noqa: B009 - patched below
 
-    def spy(path: Any, **kwargs: Any) -> FileReport:
+    def spy(path: Any, **kwargs: Any) -> Verification:
         calls.append(str(path))
         return real(path, **kwargs)
 
-    monkeypatch.setattr(summary, "verify_file", spy)
+    monkeypatch.setattr(summary, "verify", spy)
     return calls
 
 
@@ -138,8 +138,8 @@ def test_totals_are_the_sums_of_the_readable_files(overview: SummaryResult) -> N
 
 
 def test_key_figures_of_an_unreadable_file_are_none(returns: Returns) -> None:
-    assert key_figures(returns.foreign) is None
-    assert key_figures(returns.empty) is None
+    assert key_figures(verify(returns.foreign)) is None
+    assert key_figures(verify(returns.empty)) is None
 
 
 # --- the .xlsx table ----------------------------------------------------------------------------------------

@@ -14,12 +14,12 @@ import pytest
 
 from juesuan_xlsx.cli import run
 from juesuan_xlsx.export import load
-from juesuan_xlsx.export.shuoming import read_shuoming_sheet
-from juesuan_xlsx.export.values import workbook_values
+from juesuan_xlsx.figures import workbook_values
 from juesuan_xlsx.filling import load_fill_file
 from juesuan_xlsx.generate import FilledRow, Filling, Options, generate
 from juesuan_xlsx.layout import layout_all
 from juesuan_xlsx.model import Instance
+from juesuan_xlsx.narrative.shuoming import read_shuoming_sheet
 from juesuan_xlsx.reader import read_workbook
 from juesuan_xlsx.resources import available_specs
 from juesuan_xlsx.spec import load_spec

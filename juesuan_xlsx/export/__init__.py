@@ -18,28 +18,20 @@ import errno
 import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from ..atomic import OutputExists, atomic_output
 from ..codes import CodeInfo
+from ..narrative.inputs import NarrativeInputs
+from ..narrative.text import generate_narrative, missing_inputs
+from ..narrative.values import WorkbookValues
+from ..verify import Verification, verify
 from .errors import ExportError, ExportRefused, PdfFailed, PdfUnavailable
-from .narrative import NarrativeInputs, generate_narrative, missing_inputs
-from .shuoming import read_shuoming_sheet
 from .tables import STAMP, PubTable, publication_tables
-from .values import WorkbookValues, values_from_read
 
 __all__ = ["FORMATS", "STAMP", "ExportError", "ExportRefused", "OutputExists", "PdfFailed", "PdfUnavailable",
-           "default_output", "export", "load", "missing"]
+           "default_output", "export", "export_verified", "load", "missing"]
 
 FORMATS = ("xlsx", "docx", "pdf", "csv", "json")
-
-
-def verify_file(path: str | Path, *, extra_codes: Mapping[str, CodeInfo] | None = None) -> Any:
-    """:func:`juesuan_xlsx.verify.verify_file`, imported on first use: `new` imports this package (the 说明
-    sheet's layout lives here) and must not pay for openpyxl and formulas."""
-    from ..verify import verify_file as verify
-
-    return verify(path, extra_codes=extra_codes)
 
 
 def default_output(path: str | Path, to: str) -> Path:
@@ -54,13 +46,17 @@ def default_output(path: str | Path, to: str) -> Path:
 
 def load(path: str | Path, extra_codes: Mapping[str, CodeInfo] | None = None) -> tuple[WorkbookValues,
                                                                                        NarrativeInputs]:
-    """Values of every amount cell and the 说明 inputs of a workbook (no verification); ``extra_codes`` extend
-    the year's 功能分类 dictionary that names the rows."""
-    from ..reader import read_workbook  # here, not above: `new` imports this package for the 说明 sheet
+    """Values of every amount cell and the 说明 inputs of a workbook; ``extra_codes`` extend the year's 功能分类
+    dictionary that names the rows.  Raises :class:`ExportError` when the file cannot be read as a return."""
+    verification = verify(path, extra_codes=extra_codes, evaluate=False)
+    return _contents(verification)
 
-    read = read_workbook(path)
-    dictionary = read.spec.gongneng.merged(extra_codes) if extra_codes else None
-    return values_from_read(read, dictionary), read_shuoming_sheet(read.wb)
+
+def _contents(verification: Verification) -> tuple[WorkbookValues, NarrativeInputs]:
+    if verification.values is None or verification.inputs is None:
+        raise ExportError(f"{verification.report.path} 无法作为部门决算公开表读取：" +
+                          "；".join(f.message for f in verification.report.findings[:3]))
+    return verification.values, verification.inputs
 
 
 def export(path: str | Path, to: str, output: Path, *, force: bool = False, overwrite: bool = False,
@@ -80,16 +76,25 @@ def export(path: str | Path, to: str, output: Path, *, force: bool = False, over
         from .pdf import check_writer
 
         check_writer()
-    report = verify_file(source, extra_codes=extra_codes)
+    verification = verify(source, extra_codes=extra_codes)
+    return export_verified(verification, fmt, output, force=force, overwrite=overwrite)
+
+
+def export_verified(verification: Verification, to: str, output: Path, *, force: bool = False,
+                    overwrite: bool = False) -> list[Path]:
+    """:func:`export` of a workbook already verified (the file is not read again)."""
+    fmt = to.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ExportError(f"不支持导出为“{to}”。可选：{'、'.join(FORMATS)}")
+    report = verification.report
+    source = Path(report.path)
+    output = Path(output)
     if report.spec is None:  # not read at all (not a workbook, not our template, unsafe): nothing to force
         raise ExportError(f"{source} 无法作为部门决算公开表读取，不能导出：" +
                           "；".join(f.message for f in report.findings[:3]))
     if not report.valid and not force:
         raise ExportRefused(report)
-    try:
-        values, inputs = load(source, extra_codes)
-    except Exception as exc:  # noqa: BLE001 - a forced export of a damaged workbook: say so, in Chinese
-        raise ExportError(f"{source} 读取失败，不能导出：{type(exc).__name__}: {exc}") from exc
+    values, inputs = _contents(verification)
     if values.unresolved and not force:
         cells = "、".join(sorted(values.where.get(c, str(c)) for c in values.unresolved)[:5])
         raise ExportError(f"{source} 中 {cells} 填的是公式，且没有保存计算结果，无法得知其金额。请在 Excel/WPS 中打开、"

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..narrative.inputs import NarrativeInputs
+from ..narrative.values import WorkbookValues
 from ..spec import SUM_ROW, Table
-from .narrative import NarrativeInputs
 from .tables import STAMP, STAMP_NOTE, PubTable, flat_headers
-from .values import WorkbookValues
 
 SCHEMA = "juesuan-xlsx/export/1.0"
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")

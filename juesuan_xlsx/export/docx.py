@@ -24,12 +24,12 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from ..narrative.document import DocumentSpec, document_spec
+from ..narrative.text import Figure, Missing, NarrativeInputs, Paragraph, Section, UserText
+from ..narrative.values import WorkbookValues
 from ..resources import templates_dir
 from ..spec import chinese_ordinal
-from .document import DocumentSpec, document_spec
-from .narrative import Figure, Missing, NarrativeInputs, Paragraph, Section, UserText
 from .tables import STAMP, STAMP_NOTE, PubTable, header_merges, publication_tables
-from .values import WorkbookValues
 
 SONG, HEI, LATIN = "宋体", "黑体", "Times New Roman"
 RED = RGBColor(0xC0, 0x00, 0x00)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..errors import JuesuanError
 from ..findings import Level
 
 if TYPE_CHECKING:
     from ..verify import FileReport
 
 
-class ExportError(Exception):
+class ExportError(JuesuanError):
     """An export that cannot be done; the message is Chinese and says what to do."""
 
 

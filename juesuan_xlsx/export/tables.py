@@ -17,8 +17,8 @@ from typing import Literal
 
 from ..layout import layout_table
 from ..model import Cell, Instance
+from ..narrative.values import WorkbookValues
 from ..spec import SUM_ROW, Table, header_merges
-from .values import WorkbookValues
 
 __all__ = ["STAMP", "STAMP_NOTE", "PubCell", "PubRow", "PubTable", "flat_headers", "header_merges", "numbering_row",
            "publication_table", "publication_tables"]

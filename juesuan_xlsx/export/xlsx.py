@@ -14,10 +14,10 @@ from typing import Any
 from xlsxwriter.workbook import Workbook
 
 from .. import __version__
-from ..generate import CREATED
-from .document import document_spec
+from ..contract import CREATED
+from ..narrative.document import document_spec
+from ..narrative.values import WorkbookValues
 from .tables import STAMP, STAMP_NOTE, PubTable, header_merges, publication_tables
-from .values import WorkbookValues
 
 AMOUNT = "#,##0.00"
 TITLE_ROW = 0

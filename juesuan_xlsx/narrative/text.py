@@ -22,100 +22,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from ..model import Cell
 from ..spec import SUM_ROW, chinese_ordinal
 from .document import DocumentSpec, document_spec
-from .shuoming import FIELDS, label_of
+from .inputs import FIELDS, NarrativeInputs, label_of
 from .values import WorkbookValues
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 MISSING_TEXT = "（未填写）"
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# inputs
-
-
-@dataclass(frozen=True)
-class ItemBudget:
-    """年初预算数 of one 项 of 公开05表, and the reason its 决算数 differs."""
-
-    code: str
-    budget: Decimal | None = None
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class NarrativeInputs:
-    """What the tables cannot know (the 说明 sheet).  ``None`` = not filled in.  Amounts in 万元."""
-
-    # 第一部分 部门概况
-    duty: str | None = None  # 部门职责
-    organization: str | None = None  # 机构设置及决算单位构成
-    # 上年数 and reasons for the year-on-year sentences
-    last_total: Decimal | None = None  # 上年收、支总计
-    reason_total: str | None = None
-    last_fiscal_total: Decimal | None = None  # 上年财政拨款收、支总计
-    reason_fiscal: str | None = None
-    last_general: Decimal | None = None  # 上年一般公共预算财政拨款支出
-    reason_general: str | None = None
-    # 年初预算
-    budget_general: Decimal | None = None  # 一般公共预算财政拨款支出年初预算数（合计）
-    reason_budget: str | None = None
-    items: tuple[ItemBudget, ...] = ()  # per 项 of 公开05表
-    # 三公
-    last_abroad: Decimal | None = None
-    last_car_buy: Decimal | None = None
-    last_car_run: Decimal | None = None
-    last_reception: Decimal | None = None
-    reason_sangong: str | None = None
-    abroad_groups: int | None = None
-    abroad_people: int | None = None
-    car_bought: int | None = None
-    car_count: int | None = None
-    reception_batches: int | None = None
-    reception_people: int | None = None
-    reception_note: str | None = None
-    # 机关运行经费
-    jiguan: Decimal | None = None
-    last_jiguan: Decimal | None = None
-    reason_jiguan: str | None = None
-    # 一般性支出
-    meeting_fee: Decimal | None = None
-    meeting_count: int | None = None
-    meeting_people: int | None = None
-    training_fee: Decimal | None = None
-    training_count: int | None = None
-    training_people: int | None = None
-    # 政府采购
-    proc_goods: Decimal | None = None
-    proc_works: Decimal | None = None
-    proc_services: Decimal | None = None
-    proc_sme: Decimal | None = None
-    proc_micro: Decimal | None = None
-    # 国有资产
-    vehicles: int | None = None
-    vehicles_detail: str | None = None
-    assets_note: str | None = None
-    # 绩效
-    perf_work: str | None = None
-    perf_result: str | None = None
-    perf_use: str | None = None
-    # 第五部分 附件
-    attachments: str | None = None
-
-    def item(self, code: str) -> ItemBudget | None:
-        return next((i for i in self.items if i.code == code), None)
-
-
-def input_fields() -> tuple[str, ...]:
-    """The scalar fields of :class:`NarrativeInputs` (everything but ``items``), in declaration order."""
-    return tuple(f.name for f in fields(NarrativeInputs) if f.name != "items")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -8,22 +8,17 @@ value the spec's equation gives (:class:`juesuan_xlsx.engine.Engine`), never a c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..amounts import parse_amount
 from ..codes import Dictionary, expand_codes
-from ..engine import Engine, Figure
+from ..contract import UNKNOWN_NAME
+from ..engine import CENT, Engine, Figure
 from ..model import Cell, Instance
-from ..plan import UNKNOWN_NAME
 from ..spec import SUM_ROW, Spec, Table
 
-if TYPE_CHECKING:  # the reader (openpyxl) is imported when a workbook is read: `new` never pays for it
-    from ..reader import ReadResult
-
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
@@ -111,55 +106,6 @@ class WorkbookValues:
         return self.cells.get(Cell(table, row, col), ZERO)
 
 
-def workbook_values(path: str | Path, dictionary: Dictionary | None = None) -> WorkbookValues:
-    """Read a workbook and compute every amount (no verification: run :func:`verify_file` for that)."""
-    from ..reader import read_workbook
-
-    return values_from_read(read_workbook(path), dictionary)
-
-
-def typed_inputs(read: ReadResult, engine: Engine) -> tuple[dict[Cell, Decimal], set[Cell]]:
-    """The typed figures and the formula cells typed over (the verifier's own reading, without its findings)."""
-    from ..reader import typed_figures
-
-    inputs, typed_over, _ = typed_figures(read, engine.formulas)
-    return inputs, typed_over
-
-
-def formula_inputs(read: ReadResult, engine: Engine) -> tuple[dict[Cell, Decimal], set[Cell]]:
-    """Input cells where the user typed a formula (=58.56, =A1+A2): their saved (cached) numeric value.
-
-    The verifier counts such a cell as 0 (it evaluates the formula for other purposes only); a publication must
-    not print 0 where the accountant's workbook shows 58.56, so the value the spreadsheet application saved is
-    used, and a cell without one is reported (unresolved).
-    """
-    found: dict[Cell, Decimal] = {}
-    unresolved: set[Cell] = set()
-    for cell, raw in read.cells.items():
-        if raw.formula is None or cell in engine.formulas:
-            continue
-        amount = parse_amount(raw.cached)
-        if amount.kind == "number":
-            found[cell] = amount.value
-        else:
-            unresolved.add(cell)
-    return found, unresolved
-
-
-def values_from_read(read: ReadResult, dictionary: Dictionary | None = None,
-                     engine: Engine | None = None) -> WorkbookValues:
-    """``dictionary`` names the 功能分类 rows (the spec's own by default; export --codes-file extends it);
-    ``engine``, the one already built for ``read.inst`` (verify has it), spares building another."""
-    engine = engine or Engine(read.inst)
-    inputs, typed_over = typed_inputs(read, engine)
-    from_formulas, unresolved = formula_inputs(read, engine)
-    figures = engine.compute({**inputs, **from_formulas}, typed_over)
-    where = {cell: read.where(cell) for cell in read.cells}
-    values = _assemble(read.spec, read.dept, read.inst, figures, where, Path(read.path), frozenset(typed_over),
-                       dictionary)
-    return replace(values, formula_inputs=frozenset(from_formulas), unresolved=frozenset(unresolved))
-
-
 def build_values(spec: Spec, dept: str, cells: Mapping[Cell, Decimal] | None = None,
                  rows: Mapping[str, Sequence[tuple[str, str, Mapping[str, Decimal]]]] | None = None) -> WorkbookValues:
     """Values without a workbook (tests, previews): grid inputs by cell, code-table 项 rows as (code, name,
@@ -184,10 +130,10 @@ def build_values(spec: Spec, dept: str, cells: Mapping[Cell, Decimal] | None = N
     engine = Engine(inst)
     formulas = engine.formulas
     figures = engine.compute({c: v for c, v in inputs.items() if c not in formulas})
-    return _assemble(spec, dept, inst, figures, {}, Path(""), frozenset())
+    return assemble(spec, dept, inst, figures, {}, Path(""), frozenset())
 
 
-def _assemble(spec: Spec, dept: str, inst: Instance, figures: Mapping[Cell, Figure], where: Mapping[Cell, str],
+def assemble(spec: Spec, dept: str, inst: Instance, figures: Mapping[Cell, Figure], where: Mapping[Cell, str],
               path: Path, typed_over: frozenset[Cell], dictionary: Dictionary | None = None) -> WorkbookValues:
     names = dictionary or spec.gongneng
     cells: dict[Cell, Decimal] = {}

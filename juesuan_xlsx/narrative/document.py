@@ -6,7 +6,7 @@ is the frame around them: the cover, the headings of 第一部分/第二部分/�
 titles.  Every key is optional; a missing key takes the structure of the seed document (the ``central`` layout),
 so a spec without ``[document]`` publishes exactly as before.  Texts may hold ``{year}`` and ``{dept}``.
 
-Sections are lists of *blocks*, each a paragraph generator of :mod:`juesuan_xlsx.export.narrative`
+Sections are lists of *blocks*, each a paragraph generator of :mod:`juesuan_xlsx.narrative.text`
 (:data:`BLOCKS`); a block given as ``{ heading = "（一）…", block = "jiguan" }`` is printed under a sub-heading
 (Shanghai's 十一、其他重要事项的情况说明 groups 机关运行经费, 政府采购 and 国有资产 this way).
 """

@@ -1,0 +1,54 @@
+"""Rules on the figures typed into input cells: text, booleans, too many decimals, negatives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from .. import checks
+from ..amounts import KIND_TEXT, Amount, decimals, fmt, parse_amount
+from ..findings import Finding
+from ..model import Cell
+from ..reader import typed_figures
+from .context import Context, finding
+
+
+def read_inputs(ctx: Context) -> list[Finding]:
+    """Fill ``ctx.inputs`` and ``ctx.typed_over`` from the typed cells; the problems of each typed figure."""
+    formulas = ctx.engine.formulas
+    inputs, typed_over, typed = typed_figures(ctx.read, formulas)
+    found = [f for cell, raw, amount in typed for f in amount_problems(ctx, cell, raw.value, amount)]
+    for cell, raw in ctx.read.cells.items():
+        if raw.formula is not None and cell not in formulas:
+            value = user_formula_value(ctx, raw)  # the user's own formula in an input cell (=50+8.56) counts
+            if value is not None:
+                inputs[cell] = value
+    ctx.inputs, ctx.typed_over = inputs, typed_over
+    return found
+
+
+def user_formula_value(ctx: Context, raw: Any) -> Decimal | None:
+    """The value of a user's formula: evaluated when the workbook could be, else what the application saved."""
+    value = raw.cached
+    evaluation = ctx.evaluation
+    if evaluation is not None and evaluation.evaluated:
+        value = evaluation.values.get((raw.sheet, raw.address), value)
+    amount = parse_amount(value)
+    return amount.value if amount.kind == "number" else None
+
+
+def amount_problems(ctx: Context, cell: Cell, raw: Any, amount: Amount) -> Iterator[Finding]:
+    where = ctx.where(cell)
+    table = cell.table
+    if amount.kind in KIND_TEXT:
+        yield finding(checks.TEXT_NUMBER, where, table=table, value=raw, detail=KIND_TEXT[amount.kind],
+                      number=fmt(amount.meant or 0))
+    elif amount.kind in ("text", "bool"):
+        yield finding(checks.NOT_A_NUMBER, where, table=table, value=raw)
+    elif amount.kind == "number":
+        if decimals(amount.value) > 2:
+            yield finding(checks.DECIMALS, where, table=table, value=str(amount.value),
+                          rounded=fmt(amount.value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)))
+        if amount.value < 0:
+            yield finding(checks.NEGATIVE, where, table=table, value=fmt(amount.value))
