@@ -7,6 +7,7 @@ year) are reported.  Last year's totals go into the 说明 sheet as 上年数 fo
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -69,5 +70,7 @@ def carry_forward(last: Verification, spec: Spec) -> CarryForward:
         cell = figure_cell(read.spec, name)
         figures[key] = values.amount(cell.table, cell.row, cell.col)
     jiguan = inputs.jiguan  # last year's 本年 is this year's 上年 (None without a 说明 sheet)
-    return CarryForward(read.spec.key, codes, tuple(renamed), unknown,
-                        NarrativeInputs(**figures, last_jiguan=jiguan))
+    shuoming = NarrativeInputs(last_jiguan=jiguan)
+    for key, value in figures.items():  # fields of NarrativeInputs named by LAST_YEAR_FIGURES, all amounts
+        shuoming = dataclasses.replace(shuoming, **{key: value})  # type: ignore[arg-type]
+    return CarryForward(read.spec.key, codes, tuple(renamed), unknown, shuoming)

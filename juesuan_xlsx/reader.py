@@ -13,7 +13,7 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
@@ -26,7 +26,7 @@ from .layout import TableLayout, layout_all
 from .model import Cell, CodeRow, CodeTable, Instance
 from .spec import SUM_ROW, Spec, SpecError, load_spec
 
-AnySheet = Worksheet | Sheet  # the one-pass reader's sheets, or openpyxl's for the files it declines
+AnySheet: TypeAlias = Worksheet | Sheet  # the one-pass reader's sheets, or openpyxl's for the files it declines
 MARGIN = 30  # extra rows scanned below a table's expected end (inserted rows)
 _SPACE = re.compile(r"\s+")
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from .amounts import parse_amount
 from .codes import Dictionary
+from .contract import CHECK_SHEET, UNKNOWN_NAME
 from .engine import Engine, Figure, Outcome, Status, judge
 from .model import Cell, Equation, Instance, Ref
-from .plan import CHECK_SHEET, UNKNOWN_NAME, Plan
+from .plan import Plan
 from .reader import ReadResult, excel_text
 
 Key = tuple[str, int, int]
@@ -97,7 +98,7 @@ def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Eng
                 involved += [o for o in per_code.get(code, []) if table.id in o.equation.relation.for_rows]
             number = max([0, *(o.status.number for o in involved)])
             if any(_tie(o) for o in involved):
-                choices = {max([0, *picks]) for picks in _products([_statuses(o) for o in involved])}
+                choices = frozenset(max([0, *picks]) for picks in _products([_statuses(o) for o in involved]))
                 out[key] = Tie(Decimal(number), frozenset(Decimal(c) for c in choices))
                 ties.add(table.id)
             else:

@@ -30,3 +30,23 @@ def test_ci_runs_the_readme_test_command():
 def test_every_command_is_documented():
     for name in cli.commands:
         assert f"juesuan-xlsx {name}" in README, name
+
+
+def test_the_python_example_runs(tmp_path, monkeypatch):
+    """The README's "use it from Python" block runs as printed, and prints what its comments say."""
+    import contextlib
+    import io
+    import shutil
+
+    block = re.search(r"## 在 Python 中使用.*?```python\n(.*?)```", README, re.S)
+    assert block is not None
+    (tmp_path / "examples").mkdir()
+    shutil.copyfile(ROOT / "examples" / "seed-2024.xlsx", tmp_path / "examples" / "seed-2024.xlsx")
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block.group(1), "README.md", "exec"), {})
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "True 通过"
+    assert lines[-1] == "235.81"
+    assert (tmp_path / "某某局2024.xlsx").is_file() and (tmp_path / "seed.json").is_file()

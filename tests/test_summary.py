@@ -33,7 +33,7 @@ from juesuan_xlsx.summary import (
     key_figures,
     summarise,
 )
-from juesuan_xlsx.verify import FileReport, Verification, verify
+from juesuan_xlsx.verify import Verification, verify
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed-2024.xlsx"

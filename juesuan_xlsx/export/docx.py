@@ -25,7 +25,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from ..narrative.document import DocumentSpec, document_spec
-from ..narrative.text import Figure, Missing, NarrativeInputs, Paragraph, Section, UserText
+from ..narrative.inputs import NarrativeInputs
+from ..narrative.text import Figure, Missing, Paragraph, Section, UserText
 from ..narrative.values import WorkbookValues
 from ..resources import templates_dir
 from ..spec import chinese_ordinal
