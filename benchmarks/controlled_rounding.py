@@ -1,0 +1,107 @@
+"""Controlled rounding of a full workbook (issue 17): how long the integer program takes, against independent rounding.
+
+    python benchmarks/controlled_rounding.py [--runs R] [--layouts 2024/central,2025/shanghai] [--json FILE]
+
+For each layout, one workbook with all nine tables and every 一般 and 基金 项 of the dictionary (about 120 code
+rows in 02 and 03, 119 in 05, some in 07 and 08) filled with consistent random figures in 元
+(``tests/yuan_fillings.py``), then, R times each:
+  * independent rounding — each figure / 10 000, ROUND_HALF_UP (what the reporting software prints), plus the
+    Decimal check of every relation on it, which is what finds its 尾差;
+  * controlled rounding — ``juesuan_xlsx.rounding.controlled_rounding``: the exact 元 figures, the model, the
+    HiGHS solve and the same Decimal check; the solver's own time is reported apart.
+Prints the medians, the ratio controlled / independent, how many relations independent rounding leaves with a
+尾差, and whether the issue's target (≤ 1 s for the balanced rounding of a full workbook) is met.
+
+Not a timed test: ``tests/test_rounding.py`` runs it once to keep it working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests.yuan_fillings: the fillings the test suite uses
+
+from juesuan_xlsx.engine import Engine  # noqa: E402
+from juesuan_xlsx.rounding import (  # noqa: E402
+    controlled_rounding,
+    exact_figures,
+    imbalances,
+    independent_rounding,
+)
+from juesuan_xlsx.spec import load_spec  # noqa: E402
+from tests.yuan_fillings import full_workbook  # noqa: E402
+
+TARGET_SECONDS = 1.0
+LAYOUTS = ("2024/central", "2024/shanghai", "2025/central", "2025/shanghai")
+
+
+def bench(layout: str, runs: int) -> dict[str, object]:
+    year, profile = layout.split("/")
+    spec = load_spec(int(year), profile)
+    inst, _, inputs = full_workbook(spec)
+    started = time.perf_counter()
+    engine = Engine(inst)  # the instance's equations: built once per workbook, shared by verify and export
+    engine_seconds = time.perf_counter() - started
+    independent, controlled, solver = [], [], []
+    gaps = 0
+    result = None
+    for _ in range(runs):
+        started = time.perf_counter()
+        exact = exact_figures(inst, inputs, engine)
+        printed = independent_rounding(exact)
+        gaps = len(imbalances(engine.equations, printed))
+        independent.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        result = controlled_rounding(inst, inputs, engine=engine)
+        controlled.append(time.perf_counter() - started)
+        solver.append(result.seconds)
+    assert result is not None
+    rows = {tid: len(ct.rows) for tid, ct in inst.code_tables.items()}
+    return {
+        "layout": layout, "code_rows": rows, "cells": len(result.published), "equations": len(engine.equations),
+        "variables": result.variables, "constraints": result.constraints, "status": result.status.value,
+        "solver_status": result.solver, "unbalanced": len(result.unbalanced), "independent_gaps": gaps,
+        "engine_seconds": engine_seconds, "independent_median": statistics.median(independent),
+        "controlled_median": statistics.median(controlled), "solver_median": statistics.median(solver),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--layouts", default=",".join(LAYOUTS))
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    print(f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+          f"median of {args.runs} run(s)")
+    results = []
+    met = True
+    for layout in args.layouts.split(","):
+        r = bench(layout, args.runs)
+        results.append(r)
+        ratio = r["controlled_median"] / r["independent_median"]  # type: ignore[operator]
+        met = met and r["controlled_median"] <= TARGET_SECONDS  # type: ignore[operator]
+        print(f"\n{layout}: code rows {r['code_rows']}, {r['cells']} figures, {r['equations']} equations")
+        print(f"  integer program: {r['variables']} binaries, {r['constraints']} distinct constraints; "
+              f"{r['status']} ({r['solver_status']}), {r['unbalanced']} relation(s) left unbalanced")
+        print(f"  independent rounding: {r['independent_median'] * 1000:.1f} ms "
+              f"(leaves {r['independent_gaps']} relation(s) with a 尾差)")
+        print(f"  controlled rounding:  {r['controlled_median'] * 1000:.1f} ms, of which solver "
+              f"{r['solver_median'] * 1000:.1f} ms — {ratio:.1f}× independent rounding")
+        print(f"  (the instance's equations, built once per workbook: {r['engine_seconds'] * 1000:.1f} ms)")
+    print(f"\ntarget (issue 17): balanced rounding of a full workbook ≤ {TARGET_SECONDS:.0f} s — "
+          f"{'met' if met else 'NOT met'}")
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
