@@ -1,0 +1,198 @@
+"""Workbooks laid out as the nine tables by any program: ``.xlsx`` (openpyxl, values as last saved) and legacy
+``.xls`` (xlrd).  Each sheet is one grid (or several, when a sheet stacks tables under their titles); merged
+cells repeat their text over the positions they cover; provenance is ``Sheet!C12``.
+
+Bounds: at most :data:`MAX_SHEETS` sheets, :data:`MAX_ROWS` rows and :data:`MAX_COLS` columns a sheet are read
+(the nine tables need a few dozen of each); the zip was checked before opening (see :mod:`.sniff`).  Formulas
+are never evaluated: a cell's value is what the last program saved, and macros are never run.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+from ..disclosure import Where
+from .document import Document, Grid, TCell
+from .numbers import float_amount
+from .sniff import SourceError
+from .titles import match_title
+
+MAX_SHEETS = 60
+MAX_ROWS = 1_000
+MAX_COLS = 60
+MAX_SHEET_XML = 40 * 1024 * 1024  # one sheet's XML, uncompressed
+
+
+def _column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    out = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return format(float_amount(value), "f")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _grids(sheet: str, code: str | None, cells: Sequence[Sequence[str]],
+           merges: list[tuple[int, int, int, int]]) -> Iterator[Grid]:
+    """One sheet's rows as grids (split where a later row is a table title alone), merged cells spread."""
+    height = len(cells)
+    width = max((len(r) for r in cells), default=0)
+    covered: dict[tuple[int, int], tuple[int, int]] = {}
+    for r0, c0, r1, c1 in merges:
+        for r in range(r0, min(r1, height - 1) + 1):
+            for c in range(c0, min(c1, width - 1) + 1):
+                if (r, c) != (r0, c0):
+                    covered[(r, c)] = (r0, c0)
+
+    def text_at(r: int, c: int) -> str:
+        row = cells[r]
+        return row[c] if c < len(row) else ""
+
+    rows: list[list[TCell]] = []
+    for r in range(height):
+        row: list[TCell] = []
+        for c in range(width):
+            origin = covered.get((r, c))
+            where = Where(sheet=sheet, cell=f"{_column_letter(c)}{r + 1}")
+            if origin is not None:
+                row.append(TCell(text_at(*origin), where, covered=True))
+            else:
+                row.append(TCell(text_at(r, c), where))
+        rows.append(row)
+    start = 0
+    seen_table = False
+    for r, row in enumerate(rows):
+        texts = {" ".join(c.text.split()) for c in row if c.text.strip()}
+        if seen_table and len(texts) == 1 and match_title(next(iter(texts))) is not None:
+            yield Grid(rows[start:r], Where(sheet=sheet, cell=f"A{start + 1}"), sheet=sheet, sheet_code=code)
+            start, seen_table = r, False
+        elif len(texts) >= 2:
+            seen_table = True
+    yield Grid(rows[start:], Where(sheet=sheet, cell=f"A{start + 1}"), sheet=sheet, sheet_code=code)
+
+
+def _trim(cells: list[list[str]]) -> list[list[str]]:
+    while cells and not any(t.strip() for t in cells[-1]):
+        cells.pop()
+    width = 0
+    for row in cells:
+        for c in range(len(row) - 1, -1, -1):
+            if row[c].strip():
+                width = max(width, c + 1)
+                break
+    return [row[:width] for row in cells]
+
+
+def read_xlsx(path: Path) -> Document:
+    """The sheets of an .xlsx (values as last saved; formulas are not evaluated)."""
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.filename.startswith("xl/worksheets/") and info.file_size > MAX_SHEET_XML:
+                    raise SourceError(f"工作表 {info.filename.rsplit('/', 1)[-1]} 解压后超过 "
+                                      f"{MAX_SHEET_XML // (1024 * 1024)} MB，超出部门决算表格的合理大小，拒绝读取")
+            if "xl/vbaProject.bin" in archive.namelist():
+                macros = True
+            else:
+                macros = False
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=False, keep_links=False)
+    except SourceError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
+        raise SourceError(f"无法读取 Excel 工作簿（{type(exc).__name__}：{str(exc)[:80]}）。"
+                          "请在 Excel 中打开并另存为 .xlsx 后重试") from exc
+    doc = Document("xlsx", sheets=len(wb.worksheets))
+    if macros:
+        doc.note("S-宏已忽略")
+    sheets = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    if len(sheets) > MAX_SHEETS:
+        doc.note("S-工作表过多", None, sheets=len(sheets), read=MAX_SHEETS)
+    for ws in sheets[:MAX_SHEETS]:
+        max_row = min(ws.max_row or 0, MAX_ROWS)
+        max_col = min(ws.max_column or 0, MAX_COLS)
+        cells = [[_text(v) for v in row] for row in
+                 ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col, values_only=True)] if max_row else []
+        cells = _trim(cells)
+        merges = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges
+                  if m.min_row <= max_row and m.min_col <= max_col]
+        code = ws.sheet_properties.codeName if ws.sheet_properties is not None else None
+        for grid in _grids(ws.title, code, cells, merges):
+            if grid.rows:
+                doc.blocks.append(grid)
+    wb.close()
+    return doc
+
+
+def read_xls(data: bytes, macros: bool = False) -> Document:
+    """The sheets of a legacy .xls (values as last saved; macros are never run)."""
+    import xlrd  # type: ignore[import-untyped]
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True,
+                                  logfile=io.StringIO())
+    except Exception as exc:  # noqa: BLE001 - xlrd raises many kinds on a damaged or foreign file
+        raise SourceError(f"无法读取 .xls 工作簿（{type(exc).__name__}：{str(exc)[:80]}）。"
+                          "请在 Excel 或 WPS 中打开并另存为 .xlsx 后重试") from exc
+    try:
+        doc = Document("xls", sheets=book.nsheets)
+        if macros:
+            doc.note("S-宏已忽略")
+        if book.nsheets > MAX_SHEETS:
+            doc.note("S-工作表过多", None, sheets=book.nsheets, read=MAX_SHEETS)
+        for index in range(min(book.nsheets, MAX_SHEETS)):
+            sheet = book.sheet_by_index(index)
+            if getattr(sheet, "visibility", 0):
+                continue
+            rows = min(sheet.nrows, MAX_ROWS)
+            cols = min(sheet.ncols, MAX_COLS)
+            cells = [[_xls_text(sheet.cell(r, c), book.datemode) for c in range(cols)] for r in range(rows)]
+            cells = _trim(cells)
+            merges = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells if r0 < rows and c0 < cols]
+            for grid in _grids(sheet.name, None, cells, merges):
+                if grid.rows:
+                    doc.blocks.append(grid)
+            book.unload_sheet(index)
+        return doc
+    finally:
+        book.release_resources()
+
+
+def _xls_text(cell: object, datemode: int) -> str:
+    import xlrd
+
+    ctype = getattr(cell, "ctype", 0)
+    value = getattr(cell, "value", "")
+    if ctype == xlrd.XL_CELL_NUMBER:
+        return _text(float(value))
+    if ctype == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(value, "#ERROR")  # type: ignore[no-any-return]
+    if ctype == xlrd.XL_CELL_BOOLEAN:
+        return "TRUE" if value else "FALSE"
+    if ctype == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate_as_datetime(value, datemode).isoformat()  # type: ignore[no-any-return]
+        except Exception:  # noqa: BLE001
+            return str(value)
+    return str(value) if value is not None else ""
