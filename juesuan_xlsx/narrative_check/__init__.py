@@ -1,0 +1,12 @@
+"""Check the narrative (第三部分 情况说明) of a published document against its tables and against itself (issue 14).
+
+Sentences are parsed into claims that name their subject (:mod:`.claims`), each claim is checked against the
+figure the tables print for that subject (:mod:`.check`), and the text is searched for drafting defects
+(:mod:`.defects`).  The rules and their codes are one catalogue (:mod:`.catalogue`).
+"""
+
+from __future__ import annotations
+
+from .check import check_narrative
+
+__all__ = ["check_narrative"]
