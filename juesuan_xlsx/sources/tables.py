@@ -257,12 +257,15 @@ class TableReader:
         return out
 
     def _place_grid_row(self, row: list[TCell]) -> list[TCell | None]:
+        """A ragged row of a grid table: each label or code and the cells after it go to its panel's columns;
+        a value cell the copy dropped after a label was blank in print."""
         out: list[TCell | None] = [None] * self.width
         queue: list[tuple[str, int]] = []  # (field, grid column) still to fill after the last anchor
         for cell in row:
             text = norm(cell.text)
             anchor = self._anchor(text) if text else None
             if anchor is not None:
+                self._blank_rest(out, queue, cell)
                 fields = self.table.panels[anchor.panel].fields
                 slots = [(f, self._src(f, anchor.panel)) for f in fields]
                 first = next((i for i, (f, _) in enumerate(slots) if f in ("label", "code")), 0)
@@ -283,7 +286,15 @@ class TableReader:
                 out[position] = cell
                 queue = queue[i + 1:]
                 break
+        if row:
+            self._blank_rest(out, queue, row[-1])
         return out
+
+    @staticmethod
+    def _blank_rest(out: list[TCell | None], queue: list[tuple[str, int]], near: TCell) -> None:
+        for f, position in queue:
+            if f not in ("name", "label", "code", "line") and out[position] is None:
+                out[position] = TCell("", near.where)
 
     # -- grid tables (01 04 06 09) --------------------------------------------------------------------------
     def _anchor(self, text: str, panel: int | None = None) -> _Anchor | None:
