@@ -7,7 +7,7 @@ from decimal import Decimal
 from ..disclosure import Disclosure
 from ..findings import Finding, make
 from . import catalogue as C
-from .claims import Amount, Change, Claims, Share, parse, third_part
+from .claims import Amount, Claims, Share, parse, third_part
 from .defects import missing_sections, text_defects
 from .numbers import HALF_CENT, HUNDRED, Interval, Stated, claimed_interval, figure, ratio, round_to
 from .subjects import Subject, Subjects

@@ -179,7 +179,11 @@ def _amount(prefix: str, value: Stated, rest: str, sent: str, where: Where, sect
     if words or re.search(r"增减|[增减]$", prefix.strip()):
         word = words[-1] if words else ""
         sign_word = "增加" if word in PLUS else "减少" if word else ""
-        change = Change(st.base, sign_word, value, sent, where)
+        base = st.base
+        named = subjects.resolve(re.split(r"与上年|比上年|较上年|与20|比20", prefix)[0], section)
+        if named is not None:
+            base = st.by_role.get((named.name, "amount")) or st.by_role.get((named.name, "actual")) or base
+        change = Change(base, sign_word, value, sent, where)
         out.changes.append(change)
         st.change = change
         return whole
@@ -191,7 +195,8 @@ def _amount(prefix: str, value: Stated, rest: str, sent: str, where: Where, sect
             out.changes.append(change)
             st.change = change
         return whole
-    role = "budget" if "预算" in prefix and "决算" not in prefix else "actual" if "决算" in prefix else "amount"
+    bare = re.sub(r"一般公共预算|政府性基金预算|国有资本经营预算", "", prefix)
+    role = "budget" if "预算" in bare and "决算" not in bare else "actual" if "决算" in bare else "amount"
     subj = subjects.resolve(re.sub(r"(年初)?预算数?为?|支出决算数?为?|决算数?为?", "", prefix), section)
     if subj is None and role == "amount":
         subj = None

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ..disclosure import Disclosure, Kind, Paragraph
 from ..findings import Finding, make
+from ..model import Cell
 from ..spec import SUM_ROW
 from . import catalogue as C
 from .claims import sentences_of
@@ -72,7 +73,5 @@ def missing_sections(d: Disclosure, paragraphs: list[Paragraph]) -> list[Finding
     return out
 
 
-def _cell(table: str, col: str) -> object:
-    from ..model import Cell
-
+def _cell(table: str, col: str) -> Cell:
     return Cell(table, SUM_ROW, col)
