@@ -17,19 +17,24 @@ def _d(code: str, level: Level, title: str, template: str, description: str) -> 
 
 
 AMOUNT = _d("N-金额不符", Level.ERROR, "说明金额与表不符",
-            "{subject}说明为 {claimed} 万元，{source}为 {expected} 万元（允许差 ±{allowance}）",
-            "情况说明中的金额应与决算表所列数一致；差额超过两数各自的四舍五入区间（±0.005 及说明所用精度的半个单位）即为不符。")
+            "{subject}说明为 {claimed} 万元，"
+            "{source}为 {expected} 万元（允许差 ±{allowance}）",
+            "情况说明中的金额应与决算表所列数一致；"
+            "差额超过两数各自的四舍五入区间（±0.005 及说明所用精度的半个单位）即为不符。")
 SHARE = _d("N-占比不符", Level.ERROR, "占比与表不符",
-           "{subject}占{whole}的比例说明为 {claimed}，按表计算为 {expected}（允许区间 {allowance}）",
+           "{subject}占{whole}的比例说明为 {claimed}，"
+           "按表计算为 {expected}（允许区间 {allowance}）",
            "占比按表列数重新计算，四舍五入到说明所用的位数；两数各 ±0.005 的区间所能得到的比例都与说明不符即报告。")
 SHARE_SUM = _d("N-占比合计", Level.WARNING, "各部分占比合计不为100%",
                "各部分占比合计 {claimed}，应为 100%（允许差 ±{allowance}）",
                "同一总数各组成部分的占比之和应为 100%，允许每项半个末位的舍入误差。")
 RATE = _d("N-增减率不符", Level.ERROR, "增减率与增减额不符",
-          "{subject}说明增减 {diff} 万元、增减率 {claimed}，按本年数与上年数计算为 {expected}（允许区间 {allowance}）",
+          "{subject}说明增减 {diff} 万元、增减率 {claimed}，"
+          "按本年数与上年数计算为 {expected}（允许区间 {allowance}）",
           "增减率 = 增减额 ÷ 上年数；上年数由本年数与增减额推出，按两数的四舍五入区间计算允许范围。")
 PREVIOUS = _d("N-上年数不符", Level.ERROR, "上年数与增减额不符",
-              "{subject}说明上年数 {claimed} 万元，本年数与增减额推得 {expected} 万元（允许差 ±{allowance}）",
+              "{subject}说明上年数 {claimed} 万元，"
+              "本年数与增减额推得 {expected} 万元（允许差 ±{allowance}）",
               "说明的上年数应等于本年数减去增加额（或加上减少额）。")
 DIRECTION = _d("N-增减方向不符", Level.ERROR, "增减方向用语矛盾",
                "{subject}说明「{claimed}」，与 {expected} 不符",
@@ -38,7 +43,8 @@ FLAT = _d("N-持平不符", Level.ERROR, "持平但有差额",
           "{subject}说明持平，但差额为 {expected} 万元",
           "只有差额恰为 0 时才能说持平（与上年持平、决算数等于预算数）。")
 COMPLETION = _d("N-完成率不符", Level.ERROR, "完成率与表不符",
-                "{subject}完成率说明为 {claimed}，按决算数 {actual} 万元 ÷ 预算数 {budget} 万元计算为 {expected}（允许区间 {allowance}）",
+                "{subject}完成率说明为 {claimed}，按决算数 {actual} 万元 ÷ 预算数 {budget} 万元"
+                "计算为 {expected}（允许区间 {allowance}）",
                 "完成率 = 决算数 ÷ 预算数，四舍五入到说明所用位数，允许两数的四舍五入区间。")
 COMPARE = _d("N-大于小于不符", Level.ERROR, "大于/小于与数字不符",
              "说明「决算数{claimed}预算数」，但决算数 {actual} 万元、预算数 {budget} 万元",
@@ -52,7 +58,8 @@ ZERO_BASE = _d("N-零基数增长率", Level.ERROR, "上年为 0 仍写增长率
 PERCENT = _d("N-缺百分号", Level.ERROR, "比例缺少 % 号",
              "{claimed} 是比例，缺少 % 号", "占比、增减率、完成率应带 % 号。")
 PLACEHOLDER = _d("N-占位符", Level.ERROR, "留有占位符或模板文字",
-                 "说明中留有占位符「{claimed}」", "XX、××、某某、【】、（未填写）、大于（小于）等草稿文字不应出现在公开文本中。")
+                 "说明中留有占位符「{claimed}」",
+                 "XX、××、某某、【】、（未填写）、大于（小于）等草稿文字不应出现在公开文本中。")
 ELLIPSIS = _d("N-省略号", Level.WARNING, "留有省略号",
               "说明中留有「{claimed}」，可能是未填写的内容", "“一是……；二是……”一类的省略号多为未填写的模板。")
 GARBLED = _d("N-用语错乱", Level.ERROR, "增减用语错乱",
@@ -60,5 +67,7 @@ GARBLED = _d("N-用语错乱", Level.ERROR, "增减用语错乱",
 YEAR = _d("N-年度不符", Level.ERROR, "年度与文件不符",
           "说明中的年度 {claimed} 与文件年度 {expected} 不符", "本年数据应写文件所属年度；上一年度的年份留在句中多为沿用旧稿。")
 SECTION = _d("N-缺少章节", Level.ERROR, "缺少必需的说明",
-             "{subject}有数（{source}合计 {expected} 万元），但情况说明{claimed}",
-             "决算表有数的部分必须在情况说明中说明，不能缺少或写“没有”。")
+             "{subject}有数（{source}合计 {expected} 万元），"
+             "但情况说明{claimed}",
+             "决算表有数的部分必须在情况说明中说明，"
+             "不能缺少或写“没有”。")

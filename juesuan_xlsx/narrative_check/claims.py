@@ -146,7 +146,8 @@ def _clause(clause: str, sent: str, text: str, clause_end: int, where: Where, se
     _bare(clause, sent, where, out)
     tokens = list(TOKEN.finditer(clause))
     if not tokens:
-        subj = subjects.resolve(clause, section)
+        before = sent[:max(sent.find(clause), 0)].rstrip("：: ")
+        subj = None if before.endswith(("主要用于", "主要包括")) else subjects.resolve(clause, section)
         if subj is not None:
             st.subject = subj
             claimed = st.by_role.get((subj.name, "amount")) or st.by_role.get((subj.name, "actual"))

@@ -12,7 +12,8 @@ from ..spec import SUM_ROW
 from . import catalogue as C
 from .claims import sentences_of
 
-PLACEHOLDER = re.compile(r"[XxＸｘ]{2,}|×{2,}|某某|【[^】]*】|（未填写）|大于（小于）|小于（大于）|增加（减少）|减少（增加）")
+PLACEHOLDER = re.compile(r"[XxＸｘ]{2,}|×{2,}|某某|【[^】]*】|（未填写）"
+                         r"|大于（小于）|小于（大于）|增加（减少）|减少（增加）")
 ELLIPSIS = re.compile(r"…{2,}|\.{6,}")
 GARBLED = re.compile(r"增减少|增减加|增加减少|减少增加|增长下降|下降增长|增减\s*\d")
 YEAR = re.compile(r"(\d{4})年")

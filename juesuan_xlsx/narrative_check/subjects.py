@@ -35,8 +35,8 @@ class Subject:
 
 
 _SANGONG = (("公务用车购置及运行维护费", "car"), ("公务用车购置费及运行维护费", "car"), ("公务用车购置费", "car_buy"),
-            ("公务用车运行维护费", "car_run"), ("运行维护费", "car_run"), ("因公出国", "abroad"), ("公务接待", "recept"),
-            ("三公", "total"))
+            ("公务用车运行维护费", "car_run"), ("运行维护费", "car_run"), ("因公出国", "abroad"),
+            ("公务接待", "recept"), ("三公", "total"))
 _CLASS = re.compile(r"([\u4e00-\u9fff]+?)(?:支出)?（类）")
 
 
