@@ -63,9 +63,11 @@ PLACEHOLDER = _d("N-占位符", Level.ERROR, "留有占位符或模板文字",
 ELLIPSIS = _d("N-省略号", Level.WARNING, "留有省略号",
               "说明中留有「{claimed}」，可能是未填写的内容", "“一是……；二是……”一类的省略号多为未填写的模板。")
 GARBLED = _d("N-用语错乱", Level.ERROR, "增减用语错乱",
-             "说明中有错乱用语「{claimed}」", "如“增减少”“增加减少”，应改为“增加”或“减少”。")
+             "说明中有错乱用语「{claimed}」",
+             "如“增减少”“增加减少”，应改为“增加”或“减少”。")
 YEAR = _d("N-年度不符", Level.ERROR, "年度与文件不符",
-          "说明中的年度 {claimed} 与文件年度 {expected} 不符", "本年数据应写文件所属年度；上一年度的年份留在句中多为沿用旧稿。")
+          "说明中的年度 {claimed} 与文件年度 {expected} 不符",
+          "本年数据应写文件所属年度；上一年度的年份留在句中多为沿用旧稿。")
 SECTION = _d("N-缺少章节", Level.ERROR, "缺少必需的说明",
              "{subject}有数（{source}合计 {expected} 万元），"
              "但情况说明{claimed}",
