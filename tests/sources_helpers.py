@@ -432,3 +432,94 @@ def convert_to_xls(xlsx: Path, outdir: Path) -> Path | None:
                         "--outdir", str(outdir), str(xlsx)], check=True, capture_output=True, timeout=180)
     out = outdir / (xlsx.stem + ".xls")
     return out if out.is_file() else None
+
+
+# ----------------------------------------------------------------------------------------------------------
+# hostile and unusual files, built byte by byte
+
+
+def minimal_pdf(*, image: bool = False, text: str | None = None, encrypt: bool = False) -> bytes:
+    """A one-page PDF: an image only (a scan), a line of text, and/or an /Encrypt dictionary with a user password
+    (its /U does not match the empty password, so a reader must ask for one)."""
+    content = b""
+    if image:
+        content += b"q 200 0 0 200 0 0 cm /Im1 Do Q\n"
+    if text is not None:
+        content += b"BT /F1 12 Tf 20 100 Td (" + text.encode("latin-1") + b") Tj ET\n"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources << /XObject << /Im1 4 0 R >> "
+        b"/Font << /F1 6 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray /BitsPerComponent 8 "
+        b"/Length 4 >>\nstream\n\x00\xff\xff\x00\nendstream",
+        b"<< /Length " + str(len(content)).encode() + b" >>\nstream\n" + content + b"endstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    if encrypt:
+        objects.append(b"<< /Filter /Standard /V 1 /R 2 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32
+                       + b"> /P -44 >>")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    trailer = f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R".encode()
+    if encrypt:
+        trailer += f" /Encrypt {len(objects)} 0 R /ID [<{'ab' * 16}> <{'ab' * 16}>]".encode()
+    out += trailer + f" >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def ole_with_macros(workbook_stream: bytes) -> bytes:
+    """A compound file (OLE2, version 3) holding ``workbook_stream`` as its Workbook and a _VBA_PROJECT_CUR
+    storage, as Excel saves an .xls with macros (the macro stream is padding: it is never run or read)."""
+    import struct
+
+    sector = 512
+    end, free, fat_mark, nostream = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+    project = b"ID=\"{00000000-0000-0000-0000-000000000000}\"\r\n".ljust(4096, b" ")
+
+    def pad(data: bytes) -> bytes:
+        return data + b"\x00" * (-len(data) % sector)
+
+    streams = [pad(workbook_stream), pad(project)]
+    counts = [len(s) // sector for s in streams]
+    data_sectors = sum(counts)
+    dir_sector = data_sectors
+    n_fat = 1
+    while (data_sectors + 1 + n_fat) > n_fat * 128:
+        n_fat += 1
+    fat = []
+    start = 0
+    starts = []
+    for count in counts:
+        starts.append(start)
+        fat.extend(range(start + 1, start + count))
+        fat.append(end)
+        start += count
+    fat.append(end)  # the directory
+    fat.extend([fat_mark] * n_fat)
+    fat.extend([free] * (n_fat * 128 - len(fat)))
+
+    def entry(name: str, kind: int, left: int, right: int, child: int, first: int, size: int) -> bytes:
+        raw = name.encode("utf-16-le") + b"\x00\x00"
+        return (raw.ljust(64, b"\x00") + struct.pack("<HBB3I", len(raw), kind, 1, left, right, child)
+                + b"\x00" * 16 + struct.pack("<I", 0) + b"\x00" * 16 + struct.pack("<IQ", first, size))
+
+    directory = (entry("Root Entry", 5, nostream, nostream, 1, end, 0)
+                 + entry("Workbook", 2, nostream, 2, nostream, starts[0], len(workbook_stream))
+                 + entry("_VBA_PROJECT_CUR", 1, nostream, nostream, 3, 0, 0)
+                 + entry("PROJECT", 2, nostream, nostream, nostream, starts[1], len(project)))
+    fat_ids = list(range(dir_sector + 1, dir_sector + 1 + n_fat))
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16
+              + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\x00" * 6
+              + struct.pack("<IIIIIIIII", 0, n_fat, dir_sector, 0, 4096, end, 0, end, 0)
+              + b"".join(struct.pack("<I", i) for i in fat_ids)
+              + b"\xff\xff\xff\xff" * (109 - n_fat))
+    body = b"".join(streams) + pad(directory) + b"".join(struct.pack("<I", v) for v in fat)
+    return header + body

@@ -85,7 +85,8 @@ def read_source(path: str | Path) -> Disclosure:
     try:
         disclosure = recognise(document, str(path))
     except RecognitionError as exc:
-        raise SourceError(f"{KIND_NAMES.get(document.kind, document.kind)}中{exc}") from exc
+        name = KIND_NAMES.get(document.kind, document.kind)
+        raise SourceError(f"{name}{' ' if name[-1].isascii() else ''}中{exc}") from exc
     except SpecError as exc:
         raise SourceError(str(exc)) from exc
     disclosure.how = describe(document, disclosure)

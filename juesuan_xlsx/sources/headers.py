@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from ..spec import LABEL_FIELDS, Table, header_merges
 from .document import TCell
@@ -148,6 +149,7 @@ def source_columns(header: list[list[TCell]], width: int, markers: list[TCell] |
     return out
 
 
+@lru_cache(maxsize=8192)
 def similar(a: str, b: str) -> float:
     """How alike two header words are, 0 … 1."""
     if not a or not b:

@@ -24,7 +24,7 @@ from ..disclosure import Where
 from .document import Document, Grid, Para, TCell
 from .sniff import SourceError
 
-MAX_PAGES = 300  # a disclosure has 20–80 pages; a 2,000-page file is read up to here, and the report says so
+MAX_PAGES = 150  # a disclosure has 20–80 pages; a 2,000-page file is read up to here, and the report says so
 MAX_CHARS_PER_PAGE = 60_000
 MAX_PATHS_PER_PAGE = 20_000
 RULE = 3.0  # a rule is at most this thick (pt)
@@ -244,12 +244,24 @@ def _snap(values: list[float]) -> list[float]:
     return out
 
 
-def _covers(segs: list[_Seg], horizontal: bool, at: float, lo: float, hi: float) -> bool:
-    """Some rule of the orientation lies at ``at`` and covers the middle of [lo, hi]."""
+def _near(segs: list[_Seg], edges: list[float]) -> list[list[_Seg]]:
+    """For each edge, the rules of ``segs`` that lie on it."""
+    out: list[list[_Seg]] = [[] for _ in edges]
+    ordered = sorted(range(len(edges)), key=lambda i: edges[i])
+    at = [edges[i] for i in ordered]
+    for s in segs:
+        lo = bisect.bisect_left(at, s.at - SNAP)
+        hi = bisect.bisect_right(at, s.at + SNAP)
+        for k in range(lo, hi):
+            out[ordered[k]].append(s)
+    return out
+
+
+def _covers(rules: list[_Seg], lo: float, hi: float) -> bool:
+    """One of ``rules`` (all on the same edge) covers the middle of [lo, hi]."""
     mid = (lo + hi) / 2
     reach = max((hi - lo) * 0.3, 0.5)
-    return any(s.horizontal == horizontal and abs(s.at - at) <= SNAP and s.lo - reach <= mid <= s.hi + reach
-               for s in segs)
+    return any(s.lo - reach <= mid <= s.hi + reach for s in rules)
 
 
 def _lattice(group: list[_Seg]) -> _Lattice | None:
@@ -267,13 +279,15 @@ def _lattice(group: list[_Seg]) -> _Lattice | None:
             k = parent[k]
         return k
 
+    verticals = _near([s for s in group if not s.horizontal], xs)
+    horizontals = _near([s for s in group if s.horizontal], ys)
     for r in range(n_rows):
         top, bottom = ys[r], ys[r + 1]
         for c in range(n_cols):
             left, right = xs[c], xs[c + 1]
-            if c + 1 < n_cols and not _covers(group, False, right, bottom, top):
+            if c + 1 < n_cols and not _covers(verticals[c + 1], bottom, top):
                 parent[find((r, c))] = find((r, c + 1))
-            if r + 1 < n_rows and not _covers(group, True, bottom, left, right):
+            if r + 1 < n_rows and not _covers(horizontals[r + 1], left, right):
                 parent[find((r, c))] = find((r + 1, c))
     ids: dict[tuple[int, int], int] = {}
     for key in sorted(parent):

@@ -105,6 +105,8 @@ class TableReader:
     def __post_init__(self) -> None:
         self.cols = spec_columns(self.table)
         self._header_words = {t for c in self.cols for t in c.path} | GENERIC_HEADER_WORDS
+        self._by_field: dict[tuple[str, int | None], SrcCol] = {}
+        self._by_field_of: dict[int, SrcCol] | None = None
         self._candidates: dict[int, list[GridRow]] = {}
         for p, panel in enumerate(self.table.panels):
             self._candidates[p] = [r for r in (*panel.rows, *panel.footer) if r.key is not None]
@@ -233,10 +235,10 @@ class TableReader:
 
     def _src(self, field_name: str, panel: int | None = None) -> SrcCol | None:
         assert self.mapping is not None
-        for c in self.cols:
-            if c.field == field_name and c.panel == panel and c.index in self.mapping:
-                return self.mapping[c.index]
-        return None
+        if self._by_field_of is not self.mapping:
+            self._by_field = {(c.field, c.panel): self.mapping[c.index] for c in self.cols if c.index in self.mapping}
+            self._by_field_of = self.mapping
+        return self._by_field.get((field_name, panel))
 
     def _place_code_row(self, row: list[TCell]) -> list[TCell | None]:
         out: list[TCell | None] = [None] * self.width
