@@ -55,12 +55,12 @@ def float_amount(value: float | int) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     exact = Decimal(repr(value))
+    if exact == exact.to_integral_value():
+        return exact.quantize(Decimal(1))  # 2358100.0 → 2358100
     exponent = exact.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -6:
         exact = exact.quantize(_FLOAT_PLACES)
-        if exact == exact.to_integral_value():
-            return exact.quantize(Decimal(1))
-        return exact.normalize()
+        return exact.quantize(Decimal(1)) if exact == exact.to_integral_value() else exact.normalize()
     return exact
 
 

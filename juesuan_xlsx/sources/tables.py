@@ -107,6 +107,7 @@ class TableReader:
         self._header_words = {t for c in self.cols for t in c.path} | GENERIC_HEADER_WORDS
         self._by_field: dict[tuple[str, int | None], SrcCol] = {}
         self._by_field_of: dict[int, SrcCol] | None = None
+        self._header_where: Where | None = None
         self._candidates: dict[int, list[GridRow]] = {}
         for p, panel in enumerate(self.table.panels):
             self._candidates[p] = [r for r in (*panel.rows, *panel.footer) if r.key is not None]
@@ -128,6 +129,8 @@ class TableReader:
         rows = [r for r in part.rows if any(c.text.strip() for c in r)]
         first_data = next((i for i, r in enumerate(rows) if self._is_data(r)), len(rows))
         header = [r for r in rows[:first_data] if not (len(r) and is_note(r[0].text))]
+        if header and header[-1]:
+            self._header_where = header[-1][0].where
         if header or self.mapping is None:
             markers = rows[first_data] if first_data < len(rows) else None
             self._map_columns(header, part, markers)
@@ -444,7 +447,7 @@ class TableReader:
             real = [(c, cell) for c, cell in printed if parse_amount(cell.text)[0] is not Kind.BLANK]
             for col, cell in value_cells:
                 self._mark(col, False, cell)
-            if not real or set(label) <= set("…."):
+            if not real or (label and set(label) <= set("…. ")):
                 return
             if label and not code_text:
                 self._problem("S-科目编码缺失", (name_cell or code_cell or real[0][1]).where, label=label)
@@ -507,6 +510,7 @@ class TableReader:
         if self.mapping is None:
             return self.code_rows
         self._report_orphans()
+        self._blank_single_rows()
         if self.table.kind == "grid":
             missing = [r.label or r.key for p, cands in self._candidates.items() for r in cands
                        if r.key not in self.seen and r.values and (r.label or r.code)]
@@ -515,18 +519,41 @@ class TableReader:
                 self._problem("S-行未找到", None, rows=shown)
         return self.code_rows
 
+    def _blank_single_rows(self) -> None:
+        """A panel of one unlabelled row (09) printed with nothing under its header: its cells are blank."""
+        if self._header_where is None:
+            return
+        for p, panel in enumerate(self.table.panels):
+            if any(f in ("label", "code") for f in panel.fields) or not self._candidates[p]:
+                continue
+            row = self._candidates[p][0]
+            if row.key in self.seen:
+                continue
+            for col in self.cols:
+                if col.panel == p and col.is_value and col.index in (self.mapping or {}) and col.field in row.values:
+                    self._store(Cell(self.table.id, str(row.key), col.field), TCell("", self._header_where), None, col)
+
     def _report_orphans(self) -> None:
-        """Figures on rows without a label are never attached to a neighbour; when every figure of a column
-        would sit on a labelled row one row up (or down), the column is shifted, and that is said."""
+        """Figures on rows without a label are never attached to a neighbour.  When a run of figures that ends
+        (or starts) on such a row fits the labelled rows exactly one row up (or down), the column is shifted by a
+        row, and that is said: the sums of the column alone could not tell."""
         if not self.orphans:
             return
-        for index, rows in self.marks.items():
+        for index, rows in sorted(self.marks.items()):
             anchored = {n for n, (a, _) in rows.items() if a}
-            figures = {n for n, (_, f) in rows.items() if f}
-            if not figures or figures <= anchored:
+            figures = sorted(n for n, (_, f) in rows.items() if f)
+            orphans = {n for n in figures if n not in anchored}
+            if not orphans:
                 continue
+            runs: list[list[int]] = []
+            for n in figures:
+                if runs and n == runs[-1][-1] + 1:
+                    runs[-1].append(n)
+                else:
+                    runs.append([n])
+            suspect = [run for run in runs if orphans & set(run)]
             for step, direction in ((-1, "下"), (1, "上")):
-                if all(n + step in anchored for n in figures):
+                if all(len(run) > 1 and all(n + step in anchored for n in run) for run in suspect):
                     self._problem("S-疑似错行", None, column=self._column_name(self.cols[index]),
                                   direction=direction)
                     break
