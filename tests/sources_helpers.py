@@ -475,51 +475,67 @@ def minimal_pdf(*, image: bool = False, text: str | None = None, encrypt: bool =
     return bytes(out)
 
 
-def ole_with_macros(workbook_stream: bytes) -> bytes:
-    """A compound file (OLE2, version 3) holding ``workbook_stream`` as its Workbook and a _VBA_PROJECT_CUR
-    storage, as Excel saves an .xls with macros (the macro stream is padding: it is never run or read)."""
+def ole_file(streams: list[tuple[str, bytes]], storage: tuple[str, list[tuple[str, bytes]]] | None = None) -> bytes:
+    """A compound file (OLE2, version 3) with ``streams`` at its root and optionally one storage of streams.
+    Every stream is padded to 4096 bytes at least, so no mini stream is needed."""
     import struct
 
     sector = 512
     end, free, fat_mark, nostream = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
-    project = b"ID=\"{00000000-0000-0000-0000-000000000000}\"\r\n".ljust(4096, b" ")
+    inner = storage[1] if storage else []
+    named = [(name, data if len(data) >= 4096 else data.ljust(4096, b"\x00")) for name, data in streams + inner]
 
     def pad(data: bytes) -> bytes:
         return data + b"\x00" * (-len(data) % sector)
 
-    streams = [pad(workbook_stream), pad(project)]
-    counts = [len(s) // sector for s in streams]
-    data_sectors = sum(counts)
-    dir_sector = data_sectors
-    n_fat = 1
-    while (data_sectors + 1 + n_fat) > n_fat * 128:
-        n_fat += 1
-    fat = []
+    bodies = [pad(data) for _, data in named]
+    starts, fat = [], []
     start = 0
-    starts = []
-    for count in counts:
+    for body in bodies:
+        count = len(body) // sector
         starts.append(start)
         fat.extend(range(start + 1, start + count))
         fat.append(end)
         start += count
-    fat.append(end)  # the directory
+    n_entries = 1 + len(named) + (1 if storage else 0)
+    dir_count = -(-n_entries * 128 // sector)
+    dir_start = start
+    fat.extend(list(range(dir_start + 1, dir_start + dir_count)) + [end])
+    n_fat = 1
+    while len(fat) + n_fat > n_fat * 128:
+        n_fat += 1
+    fat_start = dir_start + dir_count
     fat.extend([fat_mark] * n_fat)
     fat.extend([free] * (n_fat * 128 - len(fat)))
 
-    def entry(name: str, kind: int, left: int, right: int, child: int, first: int, size: int) -> bytes:
+    def entry(name: str, kind: int, right: int, child: int, first: int, size: int) -> bytes:
         raw = name.encode("utf-16-le") + b"\x00\x00"
-        return (raw.ljust(64, b"\x00") + struct.pack("<HBB3I", len(raw), kind, 1, left, right, child)
-                + b"\x00" * 16 + struct.pack("<I", 0) + b"\x00" * 16 + struct.pack("<IQ", first, size))
+        return (raw.ljust(64, b"\x00") + struct.pack("<HBB3I", len(raw), kind, 1, nostream, right, child)
+                + b"\x00" * 20 + b"\x00" * 16 + struct.pack("<IQ", first, size))
 
-    directory = (entry("Root Entry", 5, nostream, nostream, 1, end, 0)
-                 + entry("Workbook", 2, nostream, 2, nostream, starts[0], len(workbook_stream))
-                 + entry("_VBA_PROJECT_CUR", 1, nostream, nostream, 3, 0, 0)
-                 + entry("PROJECT", 2, nostream, nostream, nostream, starts[1], len(project)))
-    fat_ids = list(range(dir_sector + 1, dir_sector + 1 + n_fat))
+    # root's children: the root streams (and the storage) chained by right siblings
+    top = len(streams) + (1 if storage else 0)
+    entries = [entry("Root Entry", 5, nostream, 1 if top else nostream, end, 0)]
+    for k, (name, data) in enumerate(named[: len(streams)]):
+        right = k + 2 if k + 1 < top else nostream
+        entries.append(entry(name, 2, right, nostream, starts[k], len(data)))
+    if storage:
+        first_inner = len(streams) + 2
+        entries.append(entry(storage[0], 1, nostream, first_inner, 0, 0))
+        for k, (name, data) in enumerate(named[len(streams):]):
+            right = first_inner + k + 1 if k + 1 < len(inner) else nostream
+            entries.append(entry(name, 2, right, nostream, starts[len(streams) + k], len(data)))
+    directory = b"".join(entries)
     header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16
               + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\x00" * 6
-              + struct.pack("<IIIIIIIII", 0, n_fat, dir_sector, 0, 4096, end, 0, end, 0)
-              + b"".join(struct.pack("<I", i) for i in fat_ids)
+              + struct.pack("<IIIIIIIII", 0, n_fat, dir_start, 0, 4096, end, 0, end, 0)
+              + b"".join(struct.pack("<I", fat_start + i) for i in range(n_fat))
               + b"\xff\xff\xff\xff" * (109 - n_fat))
-    body = b"".join(streams) + pad(directory) + b"".join(struct.pack("<I", v) for v in fat)
-    return header + body
+    return header + b"".join(bodies) + pad(directory) + b"".join(struct.pack("<I", v) for v in fat)
+
+
+def ole_with_macros(workbook_stream: bytes) -> bytes:
+    """An .xls as Excel saves one with macros: its Workbook stream and a _VBA_PROJECT_CUR storage (whose
+    content is padding here: it is never run, nor read)."""
+    return ole_file([("Workbook", workbook_stream)],
+                    ("_VBA_PROJECT_CUR", [("PROJECT", b'ID="{00000000-0000-0000-0000-000000000000}"\r\n')]))

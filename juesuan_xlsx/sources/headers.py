@@ -121,7 +121,7 @@ def source_columns(header: list[list[TCell]], width: int, markers: list[TCell] |
     for row in rows:
         for c in range(min(width, len(row))):
             text = norm(row[c].text)
-            if text:
+            if text and not is_integer_text(text) and text != "栏次":  # numbering is never a header word
                 paths[c].append(text)
                 raws[c].append(" ".join(row[c].text.split()))
     if markers is not None:

@@ -22,6 +22,8 @@ _NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+")
 _DASHES = frozenset("-—–－―─‐‑‒/／\\_＿~～")
 _SPACES = re.compile(r"\s+")
 _FLOAT_PLACES = Decimal("0.000001")
+# a workbook cell holding a formula whose result was never saved: read as UNREADABLE, reported once per file
+UNCOMPUTED = "（公式，无保存的计算结果）"
 
 
 def squeeze(text: str) -> str:

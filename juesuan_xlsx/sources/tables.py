@@ -34,12 +34,13 @@ from .headers import (
     spec_columns,
     spread_header,
 )
-from .numbers import is_integer_text, parse_amount, squeeze
+from .numbers import UNCOMPUTED, is_integer_text, parse_amount, squeeze
 from .titles import is_note, norm
 
 GENERIC_HEADER_WORDS = frozenset({
     "项目", "栏次", "行次", "金额", "决算数", "预算数", "科目编码", "科目名称", "科目代码", "功能分类科目编码",
     "经济分类科目编码", "支出功能分类", "经济分类", "类", "款", "项", "收入", "支出", "合计", "小计", "序号"})
+_UNCOMPUTED = norm(UNCOMPUTED)
 SUM_LABELS = frozenset({"合计", "总计", "本年合计", "合计数"})
 _CODE = re.compile(r"\d{3}(?:\d{2}){0,2}")
 _CODE_AND_NAME = re.compile(r"^(\d{3}(?:\s?\d{2}){0,2})\s*(\D.*)$")
@@ -99,6 +100,7 @@ class TableReader:
     # spec value column → data row number → (row anchored, a figure printed): to tell a shifted column
     marks: dict[int, dict[int, tuple[bool, bool]]] = field(default_factory=dict)
     orphans: list[tuple[Where, str]] = field(default_factory=list)
+    extra: list[SrcCol] = field(default_factory=list)  # source columns the spec lacks
     row_no: int = 0
     found_header: bool = False
 
@@ -147,10 +149,19 @@ class TableReader:
             if placed is None or self._is_repeated_header(placed):
                 continue
             self.row_no += 1
+            self._extra_figures(placed)
             if self.table.kind == "codes":
                 self._code_row(placed)
             else:
                 self._grid_row(placed)
+
+    def _extra_figures(self, placed: list[TCell | None]) -> None:
+        """A column the spec lacks is skipped; if it holds figures, that is said (once)."""
+        for s in list(self.extra):
+            cell = placed[s.cols[0]] if s.cols[0] < len(placed) else None
+            if cell is not None and not cell.covered and parse_amount(cell.text)[0] is Kind.NUMBER:
+                self._problem("S-多余列", cell.where, column=_one_line(s.raw[-1]) if s.raw else "")
+                self.extra.remove(s)
 
     def _positional(self, width: int) -> None:
         self.width = width
@@ -191,9 +202,7 @@ class TableReader:
             if col.index not in mapping:
                 self._problem("S-列未找到", None, column=col.title)
         used = {id(s) for s in mapping.values()}
-        for s in src:
-            if id(s) not in used and s.path and s.leaf not in NOT_AMOUNT and s.leaf not in CODE_PARTS:
-                self._problem("S-多余列", None, column=" ".join(s.raw[-1:]))
+        self.extra = [s for s in src if id(s) not in used and s.leaf not in NOT_AMOUNT and s.leaf not in CODE_PARTS]
 
     # -- which rows are data --------------------------------------------------------------------------------
     def _is_data(self, row: list[TCell]) -> bool:
@@ -204,7 +213,8 @@ class TableReader:
         if not texts:
             return False
         if self.table.kind == "codes":
-            words = [t for t in texts if parse_amount(t)[0] is Kind.UNREADABLE and t not in CODE_PARTS]
+            words = [t for t in texts if parse_amount(t)[0] is Kind.UNREADABLE and t not in CODE_PARTS
+                     and t != _UNCOMPUTED]
             if len(words) == 1 and words[0] in SUM_LABELS:  # 合计 and figures (or nothing) only
                 return True
             if any(_CODE.fullmatch(t) or _CODE_AND_NAME.match(t) for t in texts):
@@ -424,6 +434,10 @@ class TableReader:
             name_cell = None
         code_text = squeeze(code_cell.text) if code_cell else ""
         name_text = _one_line(name_cell.text) if name_cell else ""
+        if norm(code_text) == _UNCOMPUTED:
+            code_text = ""
+        if norm(name_text) == _UNCOMPUTED:
+            name_text = ""
         if code_text in CODE_PARTS or all(ch in "类款项" for ch in code_text):
             code_text = ""
         m = _CODE_AND_NAME.match(code_cell.text.strip()) if code_cell else None
@@ -431,7 +445,7 @@ class TableReader:
             code_text, name_text = squeeze(m[1]), name_text or _one_line(m[2])
         value_cells = self._value_cells(placed, None)
         printed = [(c, cell) for c, cell in value_cells if cell is not None and norm(cell.text)]
-        label = name_text or (_one_line(code_cell.text) if code_cell else "")
+        label = name_text or (_one_line(code_cell.text) if code_cell and code_text else "")
         if not code_text or not code_text.isdigit():
             words = {norm(code_cell.text) if code_cell else "", norm(name_text)}
             if words & SUM_LABELS:
@@ -444,7 +458,8 @@ class TableReader:
                     self._mark(col, True, cell)
                     self._store(Cell(self.table.id, SUM_ROW, col.field), cell, "合计", col)
                 return
-            real = [(c, cell) for c, cell in printed if parse_amount(cell.text)[0] is not Kind.BLANK]
+            real = [(c, cell) for c, cell in printed
+                    if parse_amount(cell.text)[0] is not Kind.BLANK and cell.text != UNCOMPUTED]
             for col, cell in value_cells:
                 self._mark(col, False, cell)
             if not real or (label and set(label) <= set("…. ")):
@@ -501,7 +516,7 @@ class TableReader:
                 self._problem("S-疑似年份", where, text=text)
             if self.factor != 1:
                 value = value / self.factor
-        elif kind is Kind.UNREADABLE:
+        elif kind is Kind.UNREADABLE and source.text != UNCOMPUTED:  # that one is said once per file
             self._problem("S-数字无法识别", where, text=_one_line(source.text))
         self.out.figures[cell] = Printed(value, kind, source.text.strip(), where)
 

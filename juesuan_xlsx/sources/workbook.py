@@ -10,6 +10,7 @@ are never evaluated: a cell's value is what the last program saved, and macros a
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from ..disclosure import Where
 from .document import Document, Grid, TCell
-from .numbers import float_amount
+from .numbers import UNCOMPUTED, float_amount
 from .sniff import SourceError
 from .titles import match_title
 
@@ -91,6 +92,50 @@ def _grids(sheet: str, code: str | None, cells: Sequence[Sequence[str]],
     yield Grid(rows[start:], Where(sheet=sheet, cell=f"A{start + 1}"), sheet=sheet, sheet_code=code)
 
 
+_SHEET = re.compile(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_REL = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
+_REL2 = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+_FORMULA_CELL = re.compile(r'<c\b[^>]*?\br="([A-Z]{1,3}\d{1,7})"[^>]*(?<!/)>((?:(?!</c>).)*)</c>', re.S)
+
+
+def _cell_index(ref: str) -> tuple[int, int]:
+    letters = "".join(ch for ch in ref if ch.isalpha())
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(ref[len(letters):]) - 1, col - 1
+
+
+def _formulas_without_values(archive: zipfile.ZipFile) -> dict[str, list[str]]:
+    """Sheet name → cells holding a formula with no saved result (a workbook written by a library and never
+    opened in a spreadsheet program: our own template, xlsxwriter's default)."""
+    import html
+
+    try:
+        book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels_text = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    rels = {rid: target for rid, target in _REL.findall(rels_text)}
+    rels.update({rid: target for target, rid in _REL2.findall(rels_text)})
+    out: dict[str, list[str]] = {}
+    names = set(archive.namelist())
+    for name, rid in _SHEET.findall(book):
+        target = rels.get(rid, "")
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        if part not in names:
+            continue
+        xml = archive.read(part).decode("utf-8", "replace")
+        if "<f" not in xml:
+            continue
+        refs = [ref for ref, inner in _FORMULA_CELL.findall(xml)
+                if "<f" in inner and ("<v>" not in inner and "<v " not in inner or "<v></v>" in inner
+                                      or "<v/>" in inner)]
+        if refs:
+            out[html.unescape(name)] = refs
+    return out
+
+
 def _trim(cells: list[list[str]]) -> list[list[str]]:
     while cells and not any(t.strip() for t in cells[-1]):
         cells.pop()
@@ -117,6 +162,7 @@ def read_xlsx(path: Path) -> Document:
                 macros = True
             else:
                 macros = False
+            uncomputed = _formulas_without_values(archive)
         wb = openpyxl.load_workbook(path, data_only=True, read_only=False, keep_links=False)
     except SourceError:
         raise
@@ -126,6 +172,8 @@ def read_xlsx(path: Path) -> Document:
     doc = Document("xlsx", sheets=len(wb.worksheets))
     if macros:
         doc.note("S-宏已忽略")
+    if uncomputed:
+        doc.note("S-公式无缓存值", None, cells=sum(len(v) for v in uncomputed.values()))
     sheets = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
     if len(sheets) > MAX_SHEETS:
         doc.note("S-工作表过多", None, sheets=len(sheets), read=MAX_SHEETS)
@@ -134,6 +182,10 @@ def read_xlsx(path: Path) -> Document:
         max_col = min(ws.max_column or 0, MAX_COLS)
         cells = [[_text(v) for v in row] for row in
                  ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col, values_only=True)] if max_row else []
+        for ref in uncomputed.get(ws.title, ()):
+            r, c = _cell_index(ref)
+            if r < len(cells) and c < len(cells[r]) and not cells[r][c]:
+                cells[r][c] = UNCOMPUTED
         cells = _trim(cells)
         merges = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges
                   if m.min_row <= max_row and m.min_col <= max_col]
