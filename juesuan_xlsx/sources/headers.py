@@ -83,15 +83,16 @@ def spec_columns(table: Table) -> list[SpecCol]:
     rows = [row for row in resolved if not _is_lanci([norm(t) for t in row])]
     fields: list[tuple[str, int | None]] = []
     if table.kind == "codes":
-        fields = [("code", None), ("name", None)] + [(c.key, None) for c in table.columns]
+        fields.extend([("code", None), ("name", None)])
+        fields.extend((c.key, None) for c in table.columns)
     else:
         for p, panel in enumerate(table.panels):
             fields.extend((f, p) for f in panel.fields)
     cols = []
-    for c, (name, panel) in enumerate(fields):
+    for c, (name, panel_index) in enumerate(fields):
         path = _dedupe([norm(row[c]) for row in rows])
         raw = next((row[c] for row in reversed(rows) if row[c].strip()), name)
-        cols.append(SpecCol(c, name, panel, path, " ".join(raw.split())))
+        cols.append(SpecCol(c, name, panel_index, path, " ".join(raw.split())))
     return cols
 
 

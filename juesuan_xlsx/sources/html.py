@@ -153,7 +153,7 @@ def _grid(table: _Table, number: int) -> Grid:
     occupied: dict[tuple[int, int], tuple[str, int]] = {}  # position → (text, line) of the cell covering it
     rows: list[list[TCell]] = []
     for r, raw in enumerate(table.rows):
-        row: dict[int, TCell] = {}
+        row: dict[int, TCell] = {}  # grid column → cell
         c = 0
         for cell in raw:
             while (r, c) in occupied:
@@ -172,6 +172,6 @@ def _grid(table: _Table, number: int) -> Grid:
         width = max(row) + 1 if row else 0
         rows.append([row.get(i, TCell("", Where(line=table.line, block=number))) for i in range(width)])
     width = max((len(r) for r in rows), default=0)
-    for row in rows:
-        row.extend(TCell("", Where(line=table.line, block=number)) for _ in range(width - len(row)))
+    for cells in rows:
+        cells.extend(TCell("", Where(line=table.line, block=number)) for _ in range(width - len(cells)))
     return Grid(rows, Where(line=table.line, block=number))

@@ -78,7 +78,7 @@ class _Lattice:
 
 def read_pdf(path: Path) -> Document:
     """The blocks of a PDF (see the module docstring)."""
-    import pypdfium2 as pdfium  # type: ignore[import-untyped]
+    import pypdfium2 as pdfium
 
     try:
         pdf = pdfium.PdfDocument(str(path))
@@ -94,7 +94,7 @@ def read_pdf(path: Path) -> Document:
 
 
 def _read(pdf: object) -> Document:
-    import pypdfium2.raw as raw  # type: ignore[import-untyped]
+    import pypdfium2.raw as raw
 
     pages = len(pdf)  # type: ignore[arg-type]
     doc = Document("pdf", pages=pages, pages_read=min(pages, MAX_PAGES))

@@ -72,7 +72,7 @@ def ole_kind(data: bytes) -> tuple[str, bool]:
     """("xls", has macros) for a legacy workbook; refuses an encrypted Office file, a .doc, a WPS .et."""
     import io
 
-    from xlrd.compdoc import CompDoc  # type: ignore[import-untyped]
+    from xlrd.compdoc import CompDoc
 
     try:
         doc = CompDoc(data, logfile=io.StringIO())

@@ -199,7 +199,7 @@ def read_xlsx(path: Path) -> Document:
 
 def read_xls(data: bytes, macros: bool = False) -> Document:
     """The sheets of a legacy .xls (values as last saved; macros are never run)."""
-    import xlrd  # type: ignore[import-untyped]
+    import xlrd
 
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True,
