@@ -422,15 +422,20 @@ def write_docx(path: Path, tables: list[PrintedTable]) -> Path:
 
 def convert_to_xls(xlsx: Path, outdir: Path) -> Path | None:
     """The workbook saved as .xls by LibreOffice (None when LibreOffice is not installed)."""
+    return convert(xlsx, outdir, "xls")
+
+
+def convert(source: Path, outdir: Path, fmt: str) -> Path | None:
+    """``source`` converted by a headless LibreOffice (None when LibreOffice is not installed)."""
     import shutil
 
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         return None
     with tempfile.TemporaryDirectory(prefix="juesuan-lo-") as profile:
-        subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "xls",
-                        "--outdir", str(outdir), str(xlsx)], check=True, capture_output=True, timeout=180)
-    out = outdir / (xlsx.stem + ".xls")
+        subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt,
+                        "--outdir", str(outdir), str(source)], check=True, capture_output=True, timeout=180)
+    out = outdir / f"{source.stem}.{fmt}"
     return out if out.is_file() else None
 
 

@@ -16,7 +16,7 @@ from juesuan_xlsx.disclosure import Disclosure, Kind
 from juesuan_xlsx.model import Cell
 from juesuan_xlsx.sources import SourceError, read_source
 
-from .sources_helpers import minimal_pdf
+from .sources_helpers import convert, minimal_pdf, seed_tables, write_docx
 
 SUBSET = Path(__file__).parent / "fixtures" / "sources" / "putuo-2024-tables.pdf"
 FULL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "disclosures" / \
@@ -186,3 +186,14 @@ def test_two_thousand_pages_are_read_up_to_the_cap(tmp_path: Path) -> None:
     d = read_source(path)
     assert d.how.startswith(f"PDF，2000 页（读取前 {MAX_PAGES} 页），识别 1 张表")
     assert ("S-页数超限", None, {"pages": 2000, "read": MAX_PAGES}) in d.problems
+
+
+@pytest.mark.libreoffice
+def test_tables_without_rules_are_refused_not_guessed(tmp_path: Path) -> None:
+    """A Word table without borders printed to PDF: the titles are there, the columns are not drawn; the
+    reader says so instead of guessing which figure belongs to which column."""
+    pdf = convert(write_docx(tmp_path / "plain2024.docx", seed_tables()), tmp_path, "pdf")
+    if pdf is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    with pytest.raises(SourceError, match="没有表格线"):
+        read_source(pdf)

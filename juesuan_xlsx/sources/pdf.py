@@ -416,9 +416,11 @@ def _paragraphs(chars: list[_Char]) -> list[tuple[float, str]]:
             if current:
                 out.append((top, _join(current)))
             current, top = [text], max(c.y1 for c in line)
-        short = right - line[-1].x1 > em * 3
-        prev_open = not (short and text.endswith(("。", "；", "：", ":", ";", "！", "？")))
-        prev_open = prev_open and not (short and len(text) <= 30 and _starts_item(text))
+        gap = right - line[-1].x1
+        ends = text.endswith(("。", "；", "：", ":", ";", "！", "？"))
+        # a line that stops well before the margin ends its paragraph (a title, the last line); one that stops a
+        # little short continues unless it ends a sentence (a number too long for the line was carried over)
+        prev_open = not (gap > max(em * 5, (right - left) * 0.25) or (gap > em * 3 and ends))
     if current:
         out.append((top, _join(current)))
     return out

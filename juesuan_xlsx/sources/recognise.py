@@ -125,14 +125,14 @@ def _collect(doc: Document) -> _Collected:
     out = _Collected()
     pending: list[tuple[int, Para]] = []
     previous: Found | None = None  # the table the previous block belongs to (for continuations)
+    previous_page: int | None = None
+    between: list[Para] = []  # paragraphs since the previous table
     for index, block in enumerate(doc.blocks):
         if isinstance(block, Para):
             if _is_furniture(block.text):
                 continue
             pending.append((index, block))
-            if not (match_unit(block.text) or match_label(block.text) or match_dept(block.text)
-                    or match_title(block.text)):
-                previous = None
+            between.append(block)
             continue
         inner, body = _caption_rows(block)
         nearby = [p.text for _, p in reversed(pending[-8:])]
@@ -155,16 +155,14 @@ def _collect(doc: Document) -> _Collected:
         if block.sheet is not None and block.sheet in _OWN_SHEETS:
             continue
         if tid is None:
-            if previous is not None and not inner and not nearby:
+            if previous is not None and _continues(block, previous_page, between):
                 previous.parts.append(part)
-                continue
-            if previous is not None and not any(looks_like_title(t) for t in texts) and not block.sheet:
-                previous.parts.append(part)
+                previous_page, between = block.where.page, []
                 continue
             title = next((t for t in texts if looks_like_title(t)), None) or block.sheet
             if body or title:
                 out.unchecked.append(title or f"无标题表格（{_place(block.where)}）")
-            previous = None
+            previous, between = None, []
             continue
         found = out.found.get(tid)
         if found is not None:
@@ -172,12 +170,26 @@ def _collect(doc: Document) -> _Collected:
                 found.parts.append(part)  # the same title repeated on the next page
             else:
                 out.problems.append(("S-表重复", block.where, {"table": found.title}))
+            previous_page, between = block.where.page, []
             continue
         found = Found(tid, printed or f"公开{tid}表", block.where, [part], unit)
         out.found[tid] = found
         out.order.append(tid)
-        previous = found
+        previous, previous_page, between = found, block.where.page, []
     return out
+
+
+def _continues(grid: Grid, previous_page: int | None, between: list[Para]) -> bool:
+    """An untitled grid continues the table before it: directly (nothing but page furniture in between), or on
+    the next page of a PDF past a running header or footer (a few short lines, no title, no note)."""
+    if grid.sheet is not None:
+        return False
+    if not between:
+        return True
+    if grid.where.page is None or previous_page is None or grid.where.page != previous_page + 1:
+        return False
+    return len(between) <= 3 and all(len(p.text) <= 80 and not is_note(p.text) and not match_title(p.text)
+                                     and not looks_like_title(p.text) for p in between)
 
 
 def _place(where: Where) -> str:
@@ -280,6 +292,10 @@ def recognise(doc: Document, source: str = "") -> Disclosure:
     """The Disclosure a document holds (see the module docstring)."""
     collected = _collect(doc)
     if not collected.found:
+        titled = sum(1 for p in _all_paragraphs(doc) if match_title(p.text))
+        if doc.kind == "pdf" and titled >= 3:
+            raise RecognitionError("有部门决算表的标题，但表格没有表格线，无法可靠地确定各行各列。"
+                                   "请提供原始的 Word / Excel 文件，或带表格线的 PDF")
         raise RecognitionError("没有找到部门决算公开表（如“收入支出决算总表”“公开01表”）")
     year, year_found = _year(doc, collected, source)
     layout = _layout_score(doc, collected, year)

@@ -19,7 +19,7 @@ from .numbers import squeeze
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」『』")
 _LABEL = re.compile(r"公开\s*0?(\d{1,2})\s*表")
 _UNIT = re.compile(r"(?:金额)?单位[:：]\s*(万元|千元|元)")
-_DEPT = re.compile(r"^(?:编制)?(?:部门|单位)(?:名称)?[:：]\s*(.+?)(?:\s{2,}|\s*(?:金额)?单位[:：]|$)")
+_DEPT = re.compile(r"(?:^|\s|表)(?:编制)?(?:部门|单位)(?:名称)?[:：]\s*(.+?)(?:\s{2,}|\s*(?:金额)?单位[:：]|$)")
 _YEAR_TITLE = re.compile(r"(20\d\d)\s*年度?")
 _DEPT_BEFORE_YEAR = re.compile(r"^(?:第[一二三四五六七八九十]部分\s*)?(\S{2,40}?)\s*(20\d\d)\s*年度?\s*部门决算")
 _DEPT_AFTER_YEAR = re.compile(r"^(20\d\d)\s*年度?\s*(\S{2,40}?)\s*部门决算")
@@ -91,7 +91,7 @@ def match_unit(text: str) -> str | None:
 
 def match_dept(text: str) -> str | None:
     """The 部门 of a “部门：某某局   单位：万元” line."""
-    m = _DEPT.match(text.strip().replace("\u3000", " "))
+    m = _DEPT.search(text.strip().replace("\u3000", " "))
     if m is None:
         return None
     name = squeeze(m[1])
@@ -112,6 +112,8 @@ def years_in(texts: Iterable[str]) -> Counter[int]:
 def dept_from_title(text: str) -> str | None:
     """某某局 of "某某局2024年度部门决算" or "2024年度某某局部门决算"."""
     t = squeeze(text)
+    if len(t) > 60 or re.search(r"[。，；：]", t):
+        return None
     m = _DEPT_BEFORE_YEAR.match(t)
     if m and not m[1].endswith(("第二部分", "第三部分")):
         return m[1]
