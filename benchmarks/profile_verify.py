@@ -47,12 +47,14 @@ def _timed(label: str, func: Callable[..., Any]) -> Callable[..., Any]:
 
 def instrument() -> None:
     """Wrap verify's phases (whatever of them exists: verify.py changes)."""
-    from juesuan_xlsx import engine, evaluate, verify
+    from juesuan_xlsx import engine, evaluation, verify
 
     for name in ("preflight", "read_workbook", "plan_for", "make_plan", "shadow_values"):
         if hasattr(verify, name):
             setattr(verify, name, _timed(f"{name} ({getattr(verify, name).__module__})", getattr(verify, name)))
-    evaluate.evaluate_workbook = _timed("evaluate_workbook (evaluate/fasteval)", evaluate.evaluate_workbook)
+    evaluation.evaluate_workbook = _timed("evaluate_workbook (evaluation)", evaluation.evaluate_workbook)
+    if hasattr(verify, "evaluate_workbook"):  # imported by name: wrap verify's own binding too
+        verify.evaluate_workbook = evaluation.evaluate_workbook
     for name in ("_inputs", "_codes", "_formulas", "_relations", "_shuoming", "_evaluate", "_plan_instance"):
         if hasattr(verify._Verifier, name):
             setattr(verify._Verifier, name, _timed(f"_Verifier.{name} (verify)", getattr(verify._Verifier, name)))

@@ -1,7 +1,7 @@
 """Build the corpus of damaged workbooks (issue 3) from the seed example, at test time.
 
 No binary file is committed.  Every variant starts from ``examples/seed-2024.xlsx`` *as a spreadsheet application
-saves it*: :func:`build_base` computes every formula (:func:`juesuan_xlsx.evaluate.evaluate_workbook`, Excel's
+saves it*: :func:`build_base` computes every formula (:func:`juesuan_xlsx.evaluation.evaluate_workbook`, Excel's
 semantics) and writes the results as the cached ``<v>`` values of the formula cells, and the document properties
 as the saving application sets them, the way Excel or WPS leave a file after typing and saving.  The generator
 itself writes empty cached values on purpose (README), so the untouched example has none.
@@ -653,7 +653,7 @@ def _set_cached(c: etree._Element, value: Any) -> None:
 def computed_values(path: str | os.PathLike[str]) -> dict[tuple[str, str], Any]:
     """Every formula's result as a spreadsheet application computes it ((SHEET upper-case, "C9") → number, text,
     bool or error string), by juesuan_xlsx's headless evaluator (Excel semantics, checked against LibreOffice)."""
-    from juesuan_xlsx.evaluate import evaluate_workbook
+    from juesuan_xlsx.evaluation import evaluate_workbook
 
     evaluation = evaluate_workbook(path)
     if not evaluation.evaluated:

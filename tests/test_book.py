@@ -21,8 +21,8 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from juesuan_xlsx import fasteval
 from juesuan_xlsx.book import Book, load_book
+from juesuan_xlsx.evaluation import cells as fasteval_cells
 
 from . import corpus
 
@@ -73,7 +73,7 @@ def assert_like_formulas_reader(path: Path, book: Book) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = load_workbook(str(path), data_only=False)
-    mine = fasteval._from_book(book)
+    mine = fasteval_cells.from_book(book)
     assert mine.sheetnames == theirs.sheetnames
     names = theirs.defined_names
     assert sorted(mine.defined_names) == sorted(getattr(names, "keys", lambda: names)())
@@ -203,7 +203,7 @@ def test_reading_never_creates_cells() -> None:
 
 def test_the_reader_uses_it_and_the_evaluator_shares_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from juesuan_xlsx import reader
-    from juesuan_xlsx.evaluate import evaluate_workbook
+    from juesuan_xlsx.evaluation import evaluate_workbook
 
     read = reader.read_workbook(SEED)
     assert isinstance(read.book, Book) and read.wb is read.book

@@ -1,4 +1,4 @@
-"""Tests of juesuan_xlsx.evaluate: each correction of ``formulas`` against the value Excel/LibreOffice give,
+"""Tests of juesuan_xlsx.evaluation: each correction of ``formulas`` against the value Excel/LibreOffice give,
 circular references, the formula scanner, and a cell-by-cell comparison with a real LibreOffice.
 
 Expected values are literals measured with LibreOffice 7.4 (``soffice --convert-to xlsx`` with recalculation)
@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from juesuan_xlsx.evaluate import (
+from juesuan_xlsx.evaluation import (
     ALLOWED_FUNCTIONS,
     CIRCULAR_ERROR,
     Evaluation,

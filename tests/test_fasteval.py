@@ -1,4 +1,4 @@
-"""The fast evaluator (:mod:`juesuan_xlsx.fasteval`) gives exactly the reference evaluator's results.
+"""The fast evaluator (:mod:`juesuan_xlsx.evaluation.fast`) gives exactly the reference evaluator's results.
 
 The reference is ``evaluate_workbook(path, engine="model")``: the whole workbook loaded into a
 ``formulas.ExcelModel``.  The fast engine compiles each distinct formula shape once and runs the compiled
@@ -23,9 +23,12 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from juesuan_xlsx import evaluate as ev
-from juesuan_xlsx import fasteval, plan, reader, verify
-from juesuan_xlsx.evaluate import Evaluation, evaluate_workbook
+from juesuan_xlsx import evaluation as ev
+from juesuan_xlsx import plan, reader, verify
+from juesuan_xlsx.evaluation import Evaluation, evaluate_workbook
+from juesuan_xlsx.evaluation import fast as fasteval
+from juesuan_xlsx.evaluation.cache import CACHE_ENV
+from juesuan_xlsx.evaluation.shapes import shape_of
 from juesuan_xlsx.verify import FileReport, verify_file
 
 from . import corpus
@@ -39,7 +42,7 @@ SEED = ROOT / "examples" / "seed-2024.xlsx"
 def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Each test starts with empty in-memory caches and its own on-disk program cache."""
     directory = tmp_path_factory.mktemp("program-cache")
-    monkeypatch.setenv(fasteval.CACHE_ENV, str(directory))
+    monkeypatch.setenv(CACHE_ENV, str(directory))
     fasteval.clear_caches()
     yield directory
     fasteval.clear_caches()
@@ -95,11 +98,11 @@ def verify_both(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, 
 
 
 def test_formulas_of_one_column_share_a_shape() -> None:
-    row9, refs9 = fasteval._shape_of("=SUM(D9,E9)+$A$1", 9, 3)
-    row10, refs10 = fasteval._shape_of("=SUM(D10,E10)+$A$1", 10, 3)
+    row9, refs9 = shape_of("=SUM(D9,E9)+$A$1", 9, 3)
+    row10, refs10 = shape_of("=SUM(D10,E10)+$A$1", 10, 3)
     assert row9 == row10
     assert [r.area for r in refs10] == ["D10", "E10", "A1"]
-    other, _ = fasteval._shape_of("=SUM(D10,E10)+$A$1", 9, 3)  # the same text one row up: another shape
+    other, _ = shape_of("=SUM(D10,E10)+$A$1", 9, 3)  # the same text one row up: another shape
     assert other != row9
 
 
@@ -114,7 +117,7 @@ def test_formulas_of_one_column_share_a_shape() -> None:
     ],
 )
 def test_shape_references(text: str, areas: list[str]) -> None:
-    assert [r.area for r in fasteval._shape_of(text, 5, 2)[1]] == areas
+    assert [r.area for r in shape_of(text, 5, 2)[1]] == areas
 
 
 def test_lazy_function_registry_is_formulas_registry() -> None:
@@ -124,7 +127,7 @@ def test_lazy_function_registry_is_formulas_registry() -> None:
         import sys
         import formulas.functions as functions
         original = functions.get_functions  # formulas' own, not called yet
-        import juesuan_xlsx.evaluate as ev
+        import juesuan_xlsx.evaluation as ev
         assert "scipy" not in sys.modules and "formulas.functions.stat" not in sys.modules
         lazy = functions.get_functions()
         for name in ev.ALLOWED_FUNCTIONS:  # the whitelist needs no other module
@@ -133,7 +136,7 @@ def test_lazy_function_registry_is_formulas_registry() -> None:
         full = original()
         assert set(lazy) == set(full)  # enumerating completes the lazy registry
         for name, func in full.items():
-            assert lazy[name] is (ev._INSTALLED.get(name) or func), name
+            assert lazy[name] is (ev.registry.INSTALLED.get(name) or func), name
         assert "NORM.DIST" in lazy and lazy["NOT A FUNCTION"] is full["NOT A FUNCTION"]
         import importlib
         seen = {}
@@ -352,7 +355,7 @@ def test_a_tampered_bundle_cannot_change_results(tmp_path: Path, private_cache: 
 
 
 def test_the_cache_can_be_switched_off(tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(fasteval.CACHE_ENV, "off")
+    monkeypatch.setenv(CACHE_ENV, "off")
     path = tmp_path / "small.xlsx"
     write_workbook(path, {"S": {"A1": 2, "B1": "=A1*3"}})
     assert evaluate_workbook(path).values == {("S", "B1"): 6.0}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from juesuan_xlsx.engine import Engine
-from juesuan_xlsx.evaluate import evaluate_workbook
+from juesuan_xlsx.evaluation import evaluate_workbook
 from juesuan_xlsx.filling import load_fill_file
 from juesuan_xlsx.model import Cell, Ref, support
 from juesuan_xlsx.reader import read_workbook

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from juesuan_xlsx.evaluate import evaluate_workbook
+from juesuan_xlsx.evaluation import evaluate_workbook
 from juesuan_xlsx.generate import Options, generate
 from juesuan_xlsx.resources import available_specs
 from juesuan_xlsx.spec import load_spec
