@@ -300,7 +300,8 @@ def run_baseline(paths: Sequence[str]) -> list[float]:
 
 
 def run_libreoffice(paths: Sequence[str], workdir: Path) -> tuple[list[float], str]:
-    from juesuan_xlsx.libreoffice import LibreOffice, LibreOfficeError, find_soffice
+    from juesuan_xlsx.soffice import find_soffice
+    from tests.libreoffice_driver import LibreOffice, LibreOfficeError
 
     if find_soffice() is None:
         return [], "LibreOffice (soffice) not installed"

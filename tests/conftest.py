@@ -10,7 +10,7 @@ import pytest
 # the evaluator keeps compiled formula plans on disk; tests use a private folder, not the user's ~/.cache
 os.environ.setdefault("JUESUAN_XLSX_CACHE", tempfile.mkdtemp(prefix="juesuan-test-cache-"))
 
-from juesuan_xlsx.libreoffice import LibreOffice, LibreOfficeUnavailable
+from .libreoffice_driver import LibreOffice, LibreOfficeUnavailable
 
 # --- LibreOffice --------------------------------------------------------------------------------------------
 

@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from juesuan_xlsx import libreoffice as lo_mod
-from juesuan_xlsx.libreoffice import (
+from . import libreoffice_driver as lo_mod
+from .libreoffice_driver import (
     CellProtectedError,
     Document,
     LibreOffice,
@@ -83,7 +83,7 @@ def doc(libreoffice: LibreOffice, workbook: Path) -> Iterator[Document]:
 
 
 def test_module_imports_without_touching_uno() -> None:
-    code = "import sys, juesuan_xlsx.libreoffice; assert not {'uno', 'pyuno'} & set(sys.modules)"
+    code = "import sys, tests.libreoffice_driver; assert not {'uno', 'pyuno'} & set(sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from juesuan_xlsx.libreoffice import convert, render_png
+from .libreoffice_driver import convert, render_png
 
 pytestmark = pytest.mark.libreoffice
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..libreoffice import find_soffice
+from ..soffice import find_soffice
 from .errors import PdfFailed, PdfUnavailable
 
 WRITER_PACKAGE = "libreoffice-writer-nogui"

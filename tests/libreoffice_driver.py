@@ -1,5 +1,7 @@
 """Drive a real LibreOffice Calc over UNO, so tests can prove that a spreadsheet computes our numbers.
 
+A test helper, not part of the package: the package itself needs only :func:`juesuan_xlsx.soffice.find_soffice`.
+
 One headless ``soffice`` per :class:`LibreOffice` (own user profile, own named pipe), documents opened with
 LibreOffice's default settings, inputs typed in batches, computed values read back, files saved as xlsx or
 exported to PDF/PNG.  Importing this module never needs LibreOffice; ``uno`` is imported on first use.
@@ -38,6 +40,8 @@ from decimal import Decimal
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any, Literal
+
+from juesuan_xlsx.soffice import SOFFICE_CANDIDATES, find_soffice
 
 __all__ = [
     "CellProtectedError",
@@ -104,31 +108,8 @@ class SheetProtectedError(LibreOfficeError):
 # Finding LibreOffice and importing uno
 # ------------------------------------------------------------------------------------------------------------
 
-_SOFFICE_CANDIDATES = (
-    "/usr/lib/libreoffice/program/soffice",
-    "/usr/lib64/libreoffice/program/soffice",
-    "/opt/libreoffice*/program/soffice",
-    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-)
-
 # Where distributions put uno.py when it is not beside pyuno.so (Debian/Ubuntu package python3-uno).
 _UNO_PY_CANDIDATES = ("/usr/lib/python3/dist-packages",)
-
-
-def find_soffice() -> str | None:
-    """Path of the soffice launcher: $JUESUAN_SOFFICE, then PATH, then the usual install folders."""
-    explicit = os.environ.get("JUESUAN_SOFFICE")
-    if explicit:
-        return explicit if os.access(explicit, os.X_OK) else None
-    for name in ("soffice", "libreoffice"):
-        found = shutil.which(name)
-        if found:
-            return found
-    for pattern in _SOFFICE_CANDIDATES:
-        for candidate in sorted(glob.glob(pattern), reverse=True):
-            if os.access(candidate, os.X_OK):
-                return candidate
-    return None
 
 
 def _program_dir(soffice: str | None) -> Path | None:
@@ -137,7 +118,7 @@ def _program_dir(soffice: str | None) -> Path | None:
         folder = Path(os.path.realpath(soffice)).parent
         if (folder / "pyuno.so").exists() or (folder / "uno.py").exists():
             return folder
-    for pattern in _SOFFICE_CANDIDATES:
+    for pattern in SOFFICE_CANDIDATES:
         for candidate in sorted(glob.glob(pattern), reverse=True):
             folder = Path(candidate).parent
             if (folder / "pyuno.so").exists():
