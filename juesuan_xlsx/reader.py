@@ -231,10 +231,6 @@ def excel_text(value: Any) -> str:
     return str(value)
 
 
-def _code_text(value: Any) -> str:
-    return norm(excel_text(value))
-
-
 def _read_codes(result: ReadResult, ws: AnySheet, cached: AnySheet, lay: TableLayout, free: bool) -> None:
     table = lay.table
     ncols = len(table.columns)
@@ -284,7 +280,10 @@ def _read_codes(result: ReadResult, ws: AnySheet, cached: AnySheet, lay: TableLa
         name_raw = _raw(ws, cached, r, 1)
         entries.append(CodeEntry(key, code_value, name_raw.value if name_raw.formula is None else name_raw.cached,
                                  r))
-        code = _code_text(code_value)
+        # the code exactly as the workbook's own formulas see it ($A8&""): a stray space makes "2013201 " an
+        # 8-character code there, neither a 项 nor anyone's child, and the spec's computation must agree
+        # (the code rule reports the space at its cell)
+        code = excel_text(code_value)
         rows.append(CodeRow(key, code or None, norm(entries[-1].name)))
         for j, column in enumerate(table.columns):
             result.cells[Cell(table.id, key, column.key)] = _raw(ws, cached, r, 2 + j)

@@ -10,6 +10,7 @@ from typing import Any
 from .. import checks
 from ..codes import parent
 from ..findings import Finding
+from ..reader import excel_text
 from ..spec import Spec
 from .context import Context, finding
 
@@ -24,7 +25,8 @@ def code_findings(ctx: Context) -> Iterator[Finding]:
         sheet = read.sheets[table.id]
         first, last = read.blocks[table.id]
         seen: Counter[str] = Counter()
-        codes_present = {r.code for r in read.inst.code_tables[table.id].rows}
+        # as the accountant reads them: a parent typed with a stray space is reported for its space, not missed
+        codes_present = {code_text(r.code) for r in read.inst.code_tables[table.id].rows}
         for entry in read.entries[table.id]:
             where = (sheet, f"A{entry.row + 1}")
             code = code_text(entry.code)
@@ -41,7 +43,10 @@ def code_findings(ctx: Context) -> Iterator[Finding]:
             if not re.fullmatch(r"\d{3}(\d{2}){0,2}", code):
                 yield finding(checks.CODE_FORMAT, where, table=table.id, code=code)
                 continue
-            if read.mode == "free" and parent(code) and parent(code) not in codes_present:
+            spaced = excel_text(entry.code) != code
+            if spaced:
+                yield finding(checks.CODE_SPACE, where, table=table.id, value=excel_text(entry.code), code=code)
+            if read.mode == "free" and not spaced and parent(code) and parent(code) not in codes_present:
                 yield finding(checks.MISSING_PARENT, where, table=table.id, code=code, parent=parent(code))
             name = str(entry.name or "").strip()
             known = ctx.dictionary.get(code)

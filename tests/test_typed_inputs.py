@@ -1,0 +1,60 @@
+"""Issue 15: what an accountant can type into a returned workbook, and what both computations make of it.
+
+Each edit is the issue's own: the example workbook loaded with openpyxl, one or a few cells changed, saved, verified.
+The workbook's formulas (evaluated headlessly) and the spec's Decimal engine must agree on every such file — a
+disagreement is reported as X-内部不一致, an internal error — and the typed cell gets a finding that names it.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from juesuan_xlsx.verify import Verification, verify
+
+from .corpus import SEED
+
+INTERNAL = {"X-内部不一致", "X-内部错误"}
+T02, T06 = "公开02表", "公开06表"
+
+
+@pytest.fixture(scope="module")
+def seed_bytes() -> bytes:
+    return SEED.read_bytes()
+
+
+def edited(seed: bytes, path: Path, changes: dict[tuple[str, str], Any]) -> Path:
+    """The issue's "edit": the example loaded with openpyxl, cells changed, saved."""
+    wb = openpyxl.load_workbook(io.BytesIO(seed))
+    for (sheet, ref), value in changes.items():
+        wb[sheet][ref] = value
+    wb.save(path)
+    return path
+
+
+def internal(result: Verification) -> list[str]:
+    return [f.message for f in result.report.findings if f.code in INTERNAL]
+
+
+def at(result: Verification, code: str) -> list[str]:
+    return [f.where for f in result.report.findings if f.code == code]
+
+
+# -- item 1: a stray space in a code cell ---------------------------------------------------------------------
+
+def test_code_with_a_trailing_space_is_reported_at_its_cell_not_as_an_internal_error(seed_bytes, tmp_path):
+    result = verify(edited(seed_bytes, tmp_path / "t.xlsx", {(T02, "A10"): "2013201 "}))
+    assert not internal(result)
+    assert at(result, "C-编码含空格") == [f"{T02}!A10"]
+    found = next(f for f in result.report.findings if f.code == "C-编码含空格")
+    assert "2013201 " in found.message and "填写为 2013201" in found.message
+    # what the workbook's own 校验 column shows: "2013201 " is no 项 and nobody's child, so 20132 and the row itself
+    # do not add up — the same 不符 both computations now see
+    assert set(at(result, "T02-科目层级")) == {f"{T02}!D9", f"{T02}!D10"}
+    assert "C-缺少上级科目" not in result.report.codes()
+
+
