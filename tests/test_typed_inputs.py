@@ -58,3 +58,13 @@ def test_code_with_a_trailing_space_is_reported_at_its_cell_not_as_an_internal_e
     assert "C-缺少上级科目" not in result.report.codes()
 
 
+# -- item 22: full-width code digits --------------------------------------------------------------------------
+
+def test_full_width_code_digits_get_a_full_width_finding_not_a_missing_parent(seed_bytes, tmp_path):
+    result = verify(edited(seed_bytes, tmp_path / "t.xlsx", {(T02, "A10"): "２０１３２０１"}))
+    assert not internal(result)
+    assert at(result, "C-编码全角数字") == [f"{T02}!A10"]
+    assert "2013201" in next(f.message for f in result.report.findings if f.code == "C-编码全角数字")
+    assert "C-缺少上级科目" not in result.report.codes()
+
+

@@ -15,6 +15,8 @@ from ..spec import Spec
 from .context import Context, finding
 
 _SPACES = re.compile(r"\s+")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_CODE = re.compile(r"[0-9]{3}([0-9]{2}){0,2}")  # not \d, which also takes ２ and other scripts' digits
 
 
 def code_findings(ctx: Context) -> Iterator[Finding]:
@@ -40,8 +42,12 @@ def code_findings(ctx: Context) -> Iterator[Finding]:
             if seen[code] == 2:
                 yield finding(checks.DUPLICATE_CODE, where, table=table.id, code=code, label=table.display_name,
                               count=sum(1 for e in read.entries[table.id] if code_text(e.code) == code))
-            if not re.fullmatch(r"\d{3}(\d{2}){0,2}", code):
+            half = code.translate(_FULL_WIDTH_DIGITS)
+            if not _CODE.fullmatch(half):
                 yield finding(checks.CODE_FORMAT, where, table=table.id, code=code)
+                continue
+            if half != code:
+                yield finding(checks.CODE_FULL_WIDTH, where, table=table.id, value=code, code=half)
                 continue
             spaced = excel_text(entry.code) != code
             if spaced:
