@@ -224,3 +224,41 @@ def test_every_problem_code_has_a_message() -> None:
         used |= set(re.findall(r'"(S-[^"]+)"', path.read_text(encoding="utf-8")))
     assert used <= set(PROBLEMS), used - set(PROBLEMS)
     assert message("S-页数超限", {"pages": 2000, "read": 150}) == "PDF 共 2000 页，只读取了前 150 页"
+
+
+def test_damaged_files_never_end_in_an_internal_error(tmp_path: Path) -> None:
+    """Seeded random damage (bytes flipped, cut, lines replaced) to each kind of source: a SourceError with a
+    message, or a reading with problems — never an error of the reader itself."""
+    import random
+
+    from juesuan_xlsx.sources import INTERNAL
+
+    from .sources_helpers import write_docx, write_html
+
+    fixtures = Path(__file__).parent / "fixtures" / "sources"
+    originals = {"xlsx": write_xlsx(tmp_path / "a2024.xlsx", seed_tables()).read_bytes(),
+                 "docx": write_docx(tmp_path / "a.docx", seed_tables()).read_bytes(),
+                 "html": write_html(tmp_path / "a.html", seed_tables()).read_bytes(),
+                 "txt": (fixtures / "seed-2024.txt").read_bytes(),
+                 "pdf": (fixtures / "putuo-2024-tables.pdf").read_bytes()}
+    rng = random.Random(13)
+    for i in range(60):
+        kind = list(originals)[i % len(originals)]
+        data = bytearray(originals[kind])
+        if kind in ("txt", "html") and i % 2:
+            lines = data.decode("utf-8").split("\n")
+            for _ in range(rng.randint(1, 40)):
+                lines[rng.randrange(len(lines))] = rng.choice(["", "\t", "\t1", "\t合计", "\t2024", "\t—",
+                                                              "公开03表", "单位：元", "<td>", "</table>"])
+            data = bytearray("\n".join(lines).encode())
+        elif i % 3 == 0:
+            data = data[: rng.randrange(1, len(data))]
+        else:
+            for _ in range(rng.randint(1, 20)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        path = tmp_path / f"damaged{i}.{kind}"
+        path.write_bytes(bytes(data))
+        try:
+            read_source(path)
+        except SourceError as exc:
+            assert INTERNAL not in exc.message, (path.name, exc.message)

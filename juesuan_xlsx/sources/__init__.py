@@ -25,6 +25,7 @@ from .sniff import MAX_BYTES, SourceError, check_zip, ole_kind, read_head, sniff
 
 __all__ = ["PROBLEMS", "SourceError", "extract", "message", "read_source"]
 
+INTERNAL = "读取时出现内部错误"
 KIND_NAMES = {"pdf": "PDF", "docx": "Word 文档", "xlsx": "Excel 工作簿", "xls": "旧版 Excel 工作簿（.xls）",
               "txt": "文本", "html": "网页"}
 
@@ -80,17 +81,27 @@ def extract(path: str | Path) -> Document:
 
 
 def read_source(path: str | Path) -> Disclosure:
-    """Read any supported source into a Disclosure (see the module docstring)."""
-    document = extract(path)
+    """Read any supported source into a Disclosure (see the module docstring).
+
+    Every failure is a :class:`SourceError` with a Chinese message; an error of this package itself too (its
+    message says so and asks for the file), so that a user never sees a traceback."""
     try:
-        disclosure = recognise(document, str(path))
-    except RecognitionError as exc:
-        name = KIND_NAMES.get(document.kind, document.kind)
-        raise SourceError(f"{name}{' ' if name[-1].isascii() else ''}中{exc}") from exc
-    except SpecError as exc:
-        raise SourceError(str(exc)) from exc
-    disclosure.how = describe(document, disclosure)
-    return disclosure
+        document = extract(path)
+        try:
+            disclosure = recognise(document, str(path))
+        except RecognitionError as exc:
+            name = KIND_NAMES.get(document.kind, document.kind)
+            raise SourceError(f"{name}{' ' if name[-1].isascii() else ''}中{exc}") from exc
+        except SpecError as exc:
+            raise SourceError(str(exc)) from exc
+        disclosure.how = describe(document, disclosure)
+        return disclosure
+    except SourceError:
+        raise
+    except MemoryError as exc:
+        raise SourceError("文件过大，读取时内存不足") from exc
+    except Exception as exc:  # noqa: BLE001 - the last line: a message, never a traceback
+        raise SourceError(f"{INTERNAL}（{type(exc).__name__}：{str(exc)[:120]}）。请把这个文件反馈给维护者") from exc
 
 
 def describe(document: Document, disclosure: Disclosure) -> str:

@@ -100,9 +100,16 @@ def _read(pdf: object) -> Document:
     doc = Document("pdf", pages=pages, pages_read=min(pages, MAX_PAGES))
     if pages > MAX_PAGES:
         doc.note("S-页数超限", None, pages=pages, read=MAX_PAGES)
+    import pypdfium2 as pdfium
+
     blank: list[int] = []
+    broken: list[int] = []
     for number in range(min(pages, MAX_PAGES)):
-        page = pdf[number]  # type: ignore[index]
+        try:
+            page = pdf[number]  # type: ignore[index]
+        except pdfium.PdfiumError:
+            broken.append(number + 1)
+            continue
         try:
             chars = _chars(page, raw)
             if not any(c.ch.strip() for c in chars):
@@ -113,7 +120,11 @@ def _read(pdf: object) -> Document:
             _page_blocks(doc, number + 1, chars, segs)
         finally:
             page.close()
+    if broken:
+        doc.note("S-页面损坏", None, pages="、".join(_ranges(broken)))
     if not any(isinstance(b, Para | Grid) for b in doc.blocks):
+        if broken and not blank:
+            raise SourceError("PDF 文件已损坏，页面无法读取")
         raise SourceError("PDF 没有文字层（可能是扫描件或图片），无法读取其中的数字。本工具不做文字识别（OCR），"
                           "请提供原始的 Word / Excel 文件或带文字的 PDF")
     if blank and len(blank) <= 40:
