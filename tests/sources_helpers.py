@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from juesuan_xlsx.disclosure import Disclosure
 from juesuan_xlsx.model import Cell
 
 DEPT = "中共株洲市渌口区委机构编制委员会办公室"
@@ -544,3 +545,65 @@ def ole_with_macros(workbook_stream: bytes) -> bytes:
     content is padding here: it is never run, nor read)."""
     return ole_file([("Workbook", workbook_stream)],
                     ("_VBA_PROJECT_CUR", [("PROJECT", b'ID="{00000000-0000-0000-0000-000000000000}"\r\n')]))
+
+
+def tables_from(disclosure: Disclosure) -> list[PrintedTable]:
+    """A Disclosure's tables laid out as its spec prints them (header, label column texts, figures as printed):
+    what another program would save after reading the same document."""
+    from juesuan_xlsx.spec import SUM_ROW, chinese_ordinal, header_merges
+
+    spec = disclosure.spec
+    out: list[PrintedTable] = []
+    for table in spec.tables:
+        if table.id in disclosure.missing_tables:
+            continue
+        header: Header = []
+        for r in range(len(table.header)):
+            header.append([(text, c1 - c0 + 1, r1 - r0 + 1) for r0, c0, r1, c1, text in header_merges(table.header)
+                           if r0 == r])
+
+        def printed(cell: Cell) -> str:
+            p = disclosure.figures.get(cell)
+            return "" if p is None else p.text
+
+        rows: list[list[str]] = []
+        if table.kind == "codes":
+            code_rows = [[r.code or "", r.name] + [printed(Cell(table.id, r.key, c.key)) for c in table.columns]
+                         for r in disclosure.inst.code_tables[table.id].rows]
+            total = ["合计", ""] + [printed(Cell(table.id, SUM_ROW, c.key)) for c in table.columns]
+            rows = code_rows + [total] if table.sum_row == "last" else [total] + code_rows
+        else:
+            columns: list[list[list[str]]] = []
+            for panel in table.panels:
+                lines: list[list[str]] = []
+                classes = iter(range(1, 100))
+                for row in panel.rows:
+                    texts = []
+                    for f in panel.fields:
+                        if f == "label":
+                            label = row.label
+                            if row.code and row.code in spec.class_codes:
+                                label = f"{chinese_ordinal(next(classes))}、{dict(spec.classes)[row.code]}"
+                            texts.append(label)
+                        elif f == "line":
+                            texts.append(str(row.line or ""))
+                        elif f == "code":
+                            texts.append(row.code or "")
+                        elif f == "name":
+                            texts.append(row.label)
+                        else:
+                            texts.append(printed(Cell(table.id, row.key, f)) if row.key else "")
+                    lines.append(texts)
+                columns.append(lines)
+            height = max(len(c) for c in columns)
+            for i in range(height):
+                rows.append([t for panel, lines in zip(table.panels, columns, strict=True)
+                             for t in (lines[i] if i < len(lines) else [""] * len(panel.fields))])
+            footer = [t for panel in table.panels for t in
+                      ([panel.footer[0].label] + [""] * (len(panel.fields) - 2)
+                       + [printed(Cell(table.id, str(panel.footer[0].key), "amt"))] if panel.footer
+                       else [""] * len(panel.fields))]
+            if any(footer):
+                rows.append(footer)
+        out.append(PrintedTable(table.id, table.title, header, rows))
+    return out

@@ -16,7 +16,16 @@ from juesuan_xlsx.disclosure import Disclosure, Kind
 from juesuan_xlsx.model import Cell
 from juesuan_xlsx.sources import SourceError, read_source
 
-from .sources_helpers import convert, minimal_pdf, seed_tables, write_docx
+from .sources_helpers import (
+    Style,
+    convert,
+    convert_to_xls,
+    minimal_pdf,
+    seed_tables,
+    tables_from,
+    write_docx,
+    write_xlsx,
+)
 
 SUBSET = Path(__file__).parent / "fixtures" / "sources" / "putuo-2024-tables.pdf"
 FULL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "disclosures" / \
@@ -197,3 +206,35 @@ def test_tables_without_rules_are_refused_not_guessed(tmp_path: Path) -> None:
         pytest.skip("LibreOffice (soffice) is not installed")
     with pytest.raises(SourceError, match="没有表格线"):
         read_source(pdf)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the same tables saved by another program
+
+
+def _same_as_pdf(pdf: Disclosure, other: Disclosure) -> None:
+    figures = {c: (p.kind, p.value) for c, p in pdf.figures.items()}
+    assert {c: (p.kind, p.value) for c, p in other.figures.items() if c in figures} == figures
+    # the only cell the workbook adds is the row the PDF left out (30306, written blank)
+    assert {c for c in other.figures if c not in figures} == {Cell("06", "30306", "amt")}
+    for tid in ("02", "03", "05", "07", "08"):
+        assert other.inst.code_tables[tid].rows == pdf.inst.code_tables[tid].rows
+    assert (other.year, other.spec.profile, other.missing_tables) == (2024, "shanghai", [])
+
+
+def test_its_tables_saved_as_a_foreign_workbook(subset: Disclosure, tmp_path: Path) -> None:
+    """Sheets named by title, no 公开NN表 labels, no 栏次: the Shanghai layout is recognised from the titles
+    and headers, and every figure is the PDF's."""
+    style = Style(sheet_name=lambda t: t.title[:28], label=False, lanci=False)
+    other = read_source(write_xlsx(tmp_path / "普陀2024.xlsx", tables_from(subset), style))
+    _same_as_pdf(subset, other)
+    assert other.problems == []
+
+
+@pytest.mark.libreoffice
+def test_its_tables_saved_as_xls(subset: Disclosure, tmp_path: Path) -> None:
+    style = Style(sheet_name=lambda t: t.title[:28], label=False, lanci=False)
+    xls = convert_to_xls(write_xlsx(tmp_path / "普陀2024.xlsx", tables_from(subset), style), tmp_path)
+    if xls is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    _same_as_pdf(subset, read_source(xls))

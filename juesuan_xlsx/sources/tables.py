@@ -231,6 +231,11 @@ class TableReader:
         texts = [norm(c.text) for c in placed if c is not None and c.text.strip()]
         if not texts:
             return True
+        if self.table.kind == "codes":  # a 合计 row with nothing printed in it is a row, not a header
+            labels = [s for s in (self._src("code"), self._src("name")) if s is not None]
+            first = next(((i, c) for i, c in enumerate(placed) if c is not None and c.text.strip()), None)
+            if first is not None and norm(first[1].text) in SUM_LABELS and any(first[0] in s.cols for s in labels):
+                return False
         if is_lanci_row([c for c in placed if c is not None]):
             return True
         header_words = {t for s in (self.mapping or {}).values() for t in s.path}
