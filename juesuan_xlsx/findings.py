@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
+
+from .amounts import fmt
 
 
 class Level(StrEnum):
@@ -49,6 +52,8 @@ class Finding:
     args: Mapping[str, Any] = field(default_factory=dict, hash=False)  # a plain dict: reports cross processes
     # a place in a published document, in its own terms ("第 7 页 支出决算表 行 2013201 列 基本支出")
     place: str | None = None
+    # the numeric args as plain Decimal strings ("9595.01"), beside their display text in ``args`` ("9,595.01")
+    values: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def where(self) -> str:
@@ -66,6 +71,7 @@ class Finding:
             "table": self.table,
             "place": self.place,
             "args": {k: _jsonable(v) for k, v in self.args.items()},
+            "values": dict(self.values),
         }
 
 
@@ -114,7 +120,10 @@ def make(
     **args: Any,
 ) -> Finding:
     """Build a finding from a catalogue entry; the message is the template filled with ``args`` (a template may
-    also name {sheet} and {cell}, the finding's own place)."""
+    also name {sheet} and {cell}, the finding's own place).  A Decimal arg is shown as an amount (9,595.01) and
+    kept as a number in :attr:`Finding.values` (9595.01)."""
+    values = {k: _plain(v) for k, v in args.items() if isinstance(v, Decimal)}
+    args = {k: fmt(v) if isinstance(v, Decimal) else v for k, v in args.items()}
     message = check.template.format(**{"sheet": sheet or "", "cell": cell or "", **args})
     return Finding(
         code=check.code,
@@ -125,4 +134,10 @@ def make(
         table=table,
         args=dict(args),
         place=place,
+        values=values,
     )
+
+
+def _plain(value: Decimal) -> str:
+    """A number for machines: no grouping, no exponent unless the figure is absurdly large (1E+300)."""
+    return f"{value:f}" if value.is_finite() and abs(value) < Decimal("1e15") else str(value)

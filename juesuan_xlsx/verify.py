@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,8 @@ from .rules.shuoming import shuoming_findings
 from .rules.typed import read_inputs
 from .spec import Spec
 
-SCHEMA_VERSION = "1.0"
+# 1.1: each finding has "values", its numeric args as plain Decimal strings beside their display text in "args"
+SCHEMA_VERSION = "1.1"
 _READ_PROBLEMS = {"R-缺少表": checks.MISSING_TABLE, "R-找不到行": checks.MISSING_ROW,
                   "R-缺少合计行": checks.MISSING_SUM_ROW}
 
@@ -229,8 +230,7 @@ def _verify_workbook(path: Path, result: Verification, extra_codes: Mapping[str,
 def _strict(finding: Finding) -> Finding:
     if finding.level != Level.WARNING:
         return finding
-    return Finding(finding.code, Level.ERROR, finding.message, finding.sheet, finding.cell, finding.table,
-                   finding.args)
+    return replace(finding, level=Level.ERROR)
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:

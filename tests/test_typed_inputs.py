@@ -8,12 +8,15 @@ disagreement is reported as X-内部不一致, an internal error — and the typ
 from __future__ import annotations
 
 import io
+import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 
+from juesuan_xlsx.cli import run
 from juesuan_xlsx.verify import Verification, verify
 
 from .corpus import SEED
@@ -68,3 +71,16 @@ def test_full_width_code_digits_get_a_full_width_finding_not_a_missing_parent(se
     assert "C-缺少上级科目" not in result.report.codes()
 
 
+# -- item 13: verify --json gives numbers beside the display text -----------------------------------------------
+
+def test_verify_json_gives_each_amount_as_a_plain_decimal_beside_its_display_text(seed_bytes, tmp_path, capsys):
+    path = edited(seed_bytes, tmp_path / "t.xlsx", {(T02, "D10"): 9798.09})
+    assert run(["verify", "--json", "-j", "1", str(path)]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["schema"] == "juesuan-xlsx/verify/1.1"
+    relation = next(f for f in data["files"][0]["findings"] if f["code"] == "T02-科目层级")
+    assert relation["args"]["diff"] == "-9,595.01"  # the display text, as the message shows it
+    assert relation["values"]["diff"] == "-9595.01"  # the number, no grouping
+    for key in ("left", "right", "diff", "allowed"):
+        Decimal(relation["values"][key])  # every numeric field parses as a Decimal
+        assert "," not in relation["values"][key]

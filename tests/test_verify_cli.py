@@ -37,7 +37,7 @@ def test_json_equals_the_library_report(example_report, capsys):
     for file in (*printed["files"], *library["files"]):
         file.pop("seconds")
     assert printed == library
-    assert printed["schema"] == "juesuan-xlsx/verify/1.0"
+    assert printed["schema"] == "juesuan-xlsx/verify/1.1"
 
 
 def test_text_report_names_cells_and_exit_status(tmp_path, capsys):

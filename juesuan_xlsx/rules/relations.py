@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .. import checks
-from ..amounts import fmt
 from ..engine import Outcome, Status
 from ..findings import Finding, Level, make
 from ..model import Cell, Ref, Term
@@ -69,8 +68,8 @@ def relation_args(outcome: Outcome, locate: Locate) -> dict[str, Any]:
     title = rel.title + (f"（科目 {eq.code}）" if eq.code else "")
     rounding = outcome.status == Status.ROUNDING
     return {
-        "title": title, "left": fmt(outcome.left), "right": fmt(outcome.right), "diff": fmt(outcome.difference),
-        "allowed": fmt(outcome.allowed), "left_label": labels[0] + (f"（{where_left}）" if where_left else "") + "为 ",
+        "title": title, "left": outcome.left, "right": outcome.right, "diff": outcome.difference,
+        "allowed": outcome.allowed, "left_label": labels[0] + (f"（{where_left}）" if where_left else "") + "为 ",
         "right_label": labels[1], "hint": "" if rounding else rel.hint,
         "verdict": "，在允许范围内，是万元四舍五入造成的尾差" if rounding else "，超出允许范围",
         "status": outcome.status.value, "k": outcome.k,

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .. import checks
-from ..amounts import KIND_TEXT, Amount, decimals, fmt, parse_amount
+from ..amounts import KIND_TEXT, Amount, decimals, parse_amount
 from ..findings import Finding
 from ..model import Cell
 from ..reader import typed_figures
@@ -43,12 +43,12 @@ def amount_problems(ctx: Context, cell: Cell, raw: Any, amount: Amount) -> Itera
     table = cell.table
     if amount.kind in KIND_TEXT:
         yield finding(checks.TEXT_NUMBER, where, table=table, value=raw, detail=KIND_TEXT[amount.kind],
-                      number=fmt(amount.meant or 0))
+                      number=amount.meant or Decimal(0))
     elif amount.kind in ("text", "bool"):
         yield finding(checks.NOT_A_NUMBER, where, table=table, value=raw)
     elif amount.kind == "number":
         if decimals(amount.value) > 2:
-            yield finding(checks.DECIMALS, where, table=table, value=str(amount.value),
-                          rounded=fmt(amount.value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)))
+            yield finding(checks.DECIMALS, where, table=table, value=amount.value,
+                          rounded=amount.value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
         if amount.value < 0:
-            yield finding(checks.NEGATIVE, where, table=table, value=fmt(amount.value))
+            yield finding(checks.NEGATIVE, where, table=table, value=amount.value)
