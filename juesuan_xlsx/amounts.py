@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+CENT = Decimal("0.01")
+# A typed float within this of a whole 分 is that 分: =0.3-0.22 is stored as 0.07999999999999999, shown by every
+# spreadsheet as 0.08.  Far below a 分 and far above binary noise (a few units in the last place of a double,
+# hence the relative part for large figures).
+NOISE = Decimal("1e-9")
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,7 @@ def parse_amount(raw: Any) -> Amount:
         return Amount(Decimal(0), "bool")
     if isinstance(raw, int | float):
         # repr gives the shortest text that round-trips: 203.08 stays 203.08, not 203.0800000000000125…
-        return Amount(Decimal(repr(float(raw))) if isinstance(raw, float) else Decimal(raw), "number")
+        return Amount(without_noise(Decimal(repr(raw))) if isinstance(raw, float) else Decimal(raw), "number")
     text = str(raw).strip()
     if not text:
         return Amount(Decimal(0), "blank")
@@ -53,6 +58,22 @@ KIND_TEXT = {
     "full-width": "使用了全角数字",
     "grouped": "是带千分位逗号的文字",
 }
+
+
+def cents(value: Decimal) -> Decimal:
+    """Two decimals, rounded half-up, at whatever precision the figure needs (1e300 included)."""
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, value.adjusted() + 4)
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def without_noise(value: Decimal) -> Decimal:
+    """A float's binary noise dropped: within :data:`NOISE` (or a few units in its last place) of a whole 分, the
+    分 (0.07999999999999999 → 0.08); anything else as it is."""
+    rounded = cents(value)
+    if rounded != value and abs(rounded - value) <= max(NOISE, abs(value) * Decimal("1e-15")):
+        return rounded
+    return value
 
 
 def decimals(value: Decimal) -> int:

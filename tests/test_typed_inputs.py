@@ -16,6 +16,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from juesuan_xlsx.amounts import without_noise
 from juesuan_xlsx.cli import run
 from juesuan_xlsx.verify import Verification, verify
 
@@ -69,6 +70,23 @@ def test_full_width_code_digits_get_a_full_width_finding_not_a_missing_parent(se
     assert at(result, "C-编码全角数字") == [f"{T02}!A10"]
     assert "2013201" in next(f.message for f in result.report.findings if f.code == "C-编码全角数字")
     assert "C-缺少上级科目" not in result.report.codes()
+
+
+# -- item 4: floating-point noise -------------------------------------------------------------------------------
+
+def test_floating_point_noise_within_1e9_of_two_decimals_is_two_decimals(seed_bytes, tmp_path):
+    assert 0.3 - 0.22 == 0.07999999999999999
+    result = verify(edited(seed_bytes, tmp_path / "t.xlsx", {(T06, "F22"): 0.3 - 0.22}))
+    assert "I-小数位过多" not in result.report.codes() and not internal(result)
+    assert without_noise(Decimal("0.07999999999999999")) == Decimal("0.08")
+    assert without_noise(Decimal("0.081")) == Decimal("0.081")  # a third decimal that was typed stays
+    assert without_noise(Decimal("0.0800001")) == Decimal("0.0800001")  # 1e-7 from 0.08: typed, not noise
+    assert without_noise(Decimal("0.0800000001")) == Decimal("0.08")  # 1e-10 from 0.08: noise
+
+
+def test_a_real_third_decimal_is_still_reported(seed_bytes, tmp_path):
+    result = verify(edited(seed_bytes, tmp_path / "t.xlsx", {(T06, "F22"): 0.145}))
+    assert at(result, "I-小数位过多") == [f"{T06}!F22"]
 
 
 # -- item 13: verify --json gives numbers beside the display text -----------------------------------------------
