@@ -12,7 +12,7 @@ import pytest
 
 from juesuan_xlsx.disclosure import Disclosure, Kind
 from juesuan_xlsx.model import Cell
-from juesuan_xlsx.sources import read_source
+from juesuan_xlsx.sources import SourceError, read_source
 
 from .sources_helpers import (
     DEPT,
@@ -176,6 +176,32 @@ def test_html_page(foreign: Path) -> None:
     _same_figures(d)
     assert d.source_kind == "html"
     assert any(p.text.startswith("2024年度收、支总计") for p in d.paragraphs)
+
+
+def test_html_page_laid_out_in_a_table(foreign: Path) -> None:
+    """Government sites often lay the whole page out in a table: the tables inside it are the tables, the
+    layout table's own cells are page text."""
+    page = write_html(foreign / "inner.html", seed_tables()).read_text(encoding="utf-8")
+    body = page[page.index("<body>") + 6: page.index("</body>")]
+    framed = foreign / "framed.html"
+    framed.write_text(page[: page.index("<body>") + 6] + "<table><tr><td>网站导航</td><td>首页</td></tr>"
+                      f"<tr><td colspan='2'>{body}</td></tr><tr><td>版权所有</td></tr></table></body></html>",
+                      encoding="utf-8")
+    d = read_source(framed)
+    _same_figures(d)
+    texts = [p.text for p in d.paragraphs]
+    assert texts[:2] == ["网站导航", "首页"] and texts[-1] == "版权所有"
+
+
+def test_text_copied_from_a_pdf_viewer_says_what_is_missing(foreign: Path) -> None:
+    """Copying out of a PDF viewer gives spaces, not tabs, between cells: no guessing of columns."""
+    lines = []
+    for t in seed_tables():
+        lines += [t.title, f"公开{t.id}表"] + ["  ".join(row) for row in t.rows]
+    copied = foreign / "copied.txt"
+    copied.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(SourceError, match="没有用制表符"):
+        read_source(copied)
 
 
 def test_html_saved_with_an_xls_name(foreign: Path) -> None:

@@ -32,6 +32,7 @@ class _Table:
     def __init__(self, line: int) -> None:
         self.line = line
         self.rows: list[list[_Cell]] = []
+        self.container = False  # a layout table: it holds other tables, its own cells are page text
 
 
 def _span(value: str | None) -> int:
@@ -67,6 +68,7 @@ class _Parser(HTMLParser):
         line = self.getpos()[0]
         if tag == "table":
             if self.tables:
+                self._contain(self.tables[-1])
                 self.nested_cells.append(self.cell)
             else:
                 self._flush()
@@ -81,7 +83,8 @@ class _Parser(HTMLParser):
                 table.rows.append([])
             a = dict(attrs)
             self.cell = _Cell(line, _span(a.get("colspan")), _span(a.get("rowspan")))
-            table.rows[-1].append(self.cell)
+            if not table.container:
+                table.rows[-1].append(self.cell)
             self.cells += 1
         elif tag == "br":
             self._add("\n")
@@ -98,18 +101,33 @@ class _Parser(HTMLParser):
             return
         if tag == "table" and self.tables:
             table = self.tables.pop()
-            if self.tables:  # a table in a cell: its text joins the outer cell
-                outer = self.nested_cells.pop() if self.nested_cells else None
-                if outer is not None:
-                    outer.parts.append("\n".join(" ".join("".join(c.parts).split()) for r in table.rows for c in r))
-                self.cell = outer
-            else:
+            if not table.container:
                 self.items.append(table)
-                self.cell = None
+            self.cell = (self.nested_cells.pop() if self.nested_cells else None) if self.tables else None
         elif tag in ("td", "th"):
+            if self.tables and self.tables[-1].container:
+                self._cell_as_paragraph()
             self.cell = None
         elif tag in _BLOCK_TAGS and not self.tables:
             self._flush()
+
+    def _contain(self, table: _Table) -> None:
+        """A table inside ``table`` makes it a layout table: the text of its cells so far becomes paragraphs
+        (they come before the inner table), and so will the rest of its cells."""
+        if not table.container:
+            table.container = True
+            for row in table.rows:
+                for cell in row:
+                    if cell is not self.cell and _text(cell):
+                        self.items.append((cell.line, " ".join(_text(cell).split())))
+            table.rows = []
+        self._cell_as_paragraph()
+
+    def _cell_as_paragraph(self) -> None:
+        if self.cell is not None and _text(self.cell):
+            for line in _text(self.cell).split("\n"):
+                self.items.append((self.cell.line, line))
+            self.cell.parts = []
 
     def _add(self, text: str) -> None:
         if self.skip:

@@ -296,6 +296,9 @@ def recognise(doc: Document, source: str = "") -> Disclosure:
         if doc.kind == "pdf" and titled >= 3:
             raise RecognitionError("有部门决算表的标题，但表格没有表格线，无法可靠地确定各行各列。"
                                    "请提供原始的 Word / Excel 文件，或带表格线的 PDF")
+        if doc.kind == "txt" and titled >= 3:
+            raise RecognitionError("有部门决算表的标题，但表格的单元格没有用制表符（Tab）分开"
+                                   "（例如从 PDF 复制的文字），无法确定各列。请从 Word 或网页复制，或提供原文件")
         raise RecognitionError("没有找到部门决算公开表（如“收入支出决算总表”“公开01表”）")
     year, year_found = _year(doc, collected, source)
     layout = _layout_score(doc, collected, year)
