@@ -17,9 +17,15 @@ so ``import juesuan_xlsx`` costs nothing.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# ``formulas`` (the evaluator's engine) logs an English warning for every reference it cannot load ("Error in
+# loading `'[book.xlsx]字典'!A2:B137`"), which logging's last resort prints on stderr, ~90 lines for one renamed
+# sheet.  What they mean reaches the user as Chinese findings (I-错误值, R-缺少表, R-缺少字典表), so they are muted.
+logging.getLogger("formulas").addHandler(logging.NullHandler())
 
 _PUBLIC = {
     "check_file": "api", "new_workbook": "api", "export_file": "api", "merge_files": "api",

@@ -23,6 +23,9 @@ SHUOMING_SHEET = "说明"
 # the nine tables use GK01 … GK09 (spec.Table.codename)
 CHECK_CODENAME, GUIDE_CODENAME, DICT_CODENAME, SHUOMING_CODENAME = "GKJY", "GKSM", "GKZD", "GKSM2"
 UNKNOWN_NAME = "（字典未收录，请填写科目名称）"  # the 科目名称 lookup's default for a code the 字典 lacks
+# each table's 部门 line (layout.DEPT_ROW): this label in column A, the name typed in the (merged) cell beside it;
+# workbooks of earlier versions hold "部门：名称" in column A alone
+DEPT_LABEL = "部门："
 
 # --- custom document properties ---------------------------------------------------------------------------------
 MARKER_PROPERTY = "juesuan-xlsx"  # "YEAR/PROFILE"

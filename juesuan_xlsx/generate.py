@@ -23,6 +23,7 @@ from .contract import (
     CHECK_CODENAME,
     CHECK_SHEET,
     CREATED,
+    DEPT_LABEL,
     DEPT_PROPERTY,
     DICT_CODENAME,
     DICT_SHEET,
@@ -128,8 +129,10 @@ class _Writer:
         wb = self.wb
         wb.set_properties({"title": self.spec.title, "subject": self.options.dept or "部门决算",
                            "author": GENERATOR, "comments": f"juesuan-xlsx {__version__}", "created": CREATED})
+        dept = self.options.dept or ""  # a custom property holds 255 characters; the 部门 cells hold the whole name
         for name, value in ((MARKER_PROPERTY, self.spec.key), (MODE_PROPERTY, "fixed" if self.fixed else "free"),
-                            (DEPT_PROPERTY, self.options.dept or ""), (VERSION_PROPERTY, __version__)):
+                            (DEPT_PROPERTY, dept if len(dept) <= 255 else dept[:254] + "…"),
+                            (VERSION_PROPERTY, __version__)):
             wb.set_custom_property(name, value, "text")
         if self.options.sources:
             names = "；".join(Path(s).name for s in self.options.sources)
@@ -150,7 +153,8 @@ class _Writer:
         ws.set_vba_name(GUIDE_CODENAME)
         ws.set_column(0, 0, 110)
         ws.write_string(0, 0, self.spec.title, self.fmt["title"])
-        ws.write_string(1, 0, f"部门：{self.options.dept}" if self.options.dept else "部门：（请填写）")
+        where = f"{self.spec.tables[0].display_name}第 {DEPT_ROW + 1} 行“部门：”右侧的浅黄色单元格"
+        ws.write_string(1, 0, f"部门：{self.options.dept}" if self.options.dept else f"部门：（请在{where}填写）")
         ws.write_string(2, 0, f"模板：{self.spec.year} 年 {self.spec.layout_name}，juesuan-xlsx {__version__}"
                         f"（{'按指定科目生成' if self.fixed else '科目自由填写'}）", self.fmt["muted"])
         lines = self.spec.instructions.splitlines()
@@ -174,8 +178,13 @@ class _Writer:
         ws.merge_range(TITLE_ROW, 0, TITLE_ROW, last, table.title, fmt["title"])
         if table.label_visible:
             ws.write_string(LABEL_ROW, last, table.label, fmt["label"])
-        dept = f"部门：{self.options.dept}" if self.options.dept else "部门："
-        ws.merge_range(DEPT_ROW, 0, DEPT_ROW, max(1, last // 2), dept, fmt["plain"])
+        # 部门： and the name typed beside it (an input: the reader takes the name from here, DEPT_LABEL)
+        ws.write_string(DEPT_ROW, 0, DEPT_LABEL, fmt["plain"])
+        end = max(1, last - 1)
+        if end > 1:
+            ws.merge_range(DEPT_ROW, 1, DEPT_ROW, end, self.options.dept, fmt["dept"])
+        else:
+            ws.write_string(DEPT_ROW, 1, self.options.dept, fmt["dept"])
         ws.write_string(DEPT_ROW, last, self.spec.unit, fmt["right"])
         _header(ws, table.header, HEADER_ROW, fmt["header"])
         if lay.status_col is not None:
@@ -405,6 +414,7 @@ def _formats(wb: Workbook) -> dict[str, Any]:
         "input": f(num_format=AMOUNT, locked=False, bg_color="#FFF2CC", **border),
         "input_code": f(num_format="@", locked=False, bg_color="#FFF2CC", **border),
         "input_text": f(locked=False, bg_color="#FFF2CC", **border),
+        "dept": f(locked=False, bg_color="#FFF2CC", num_format="@"),
         "formula": f(num_format=AMOUNT, **border),
         "total": f(num_format=AMOUNT, bold=True, **border),
         "tolerance": f(num_format="0.000", **border),

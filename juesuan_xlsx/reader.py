@@ -20,9 +20,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .amounts import Amount, parse_amount
 from .book import Book, Sheet, load_book
-from .contract import CHECK_CODENAME, CHECK_SHEET, CREATED, DICT_CODENAME, DICT_SHEET, GENERATOR, workbook_marker
+from .contract import (
+    CHECK_CODENAME,
+    CHECK_SHEET,
+    CREATED,
+    DEPT_LABEL,
+    DICT_CODENAME,
+    DICT_SHEET,
+    GENERATOR,
+    workbook_marker,
+)
 from .errors import JuesuanError
-from .layout import TableLayout, layout_all
+from .layout import DEPT_ROW, TableLayout, layout_all
 from .model import Cell, CodeRow, CodeTable, Instance
 from .spec import SUM_ROW, Spec, SpecError, load_spec
 
@@ -90,6 +99,7 @@ class ReadResult:
     blocks: dict[str, tuple[int, int]] = field(default_factory=dict)  # code tables: entry rows the totals cover
     # structural problems met while reading: (finding code, sheet, cell or None, message args)
     problems: list[tuple[str, str, str | None, dict[str, Any]]] = field(default_factory=list)
+    dept_cell: tuple[str, str] | None = None  # where the 部门 name is typed (sheet, "B3"); None: no table found
 
     def where(self, cell: Cell) -> str:
         raw = self.cells[cell]
@@ -159,8 +169,11 @@ def read_workbook(path: str | Path) -> ReadResult:
     by_codename = {ws.sheet_properties.codeName: ws for ws in wb.worksheets}
     check = by_codename.get(CHECK_CODENAME) or (wb[CHECK_SHEET] if CHECK_SHEET in wb.sheetnames else None)
     result.check_sheet = check.title if check is not None else None
+    _read_dept(result, sheets)
     words = by_codename.get(DICT_CODENAME) or (wb[DICT_SHEET] if DICT_SHEET in wb.sheetnames else None)
-    if words is not None:
+    if words is None:  # the 科目名称 lookups of every code table read it
+        result.problems.append(("R-缺少字典表", "", None, {"name": DICT_SHEET}))
+    else:
         for code, name, *_ in words.iter_rows(min_row=2, max_row=20001, max_col=2, values_only=True):
             if code is None:
                 break
@@ -181,6 +194,37 @@ def read_workbook(path: str | Path) -> ReadResult:
     return result
 
 
+def _read_dept(result: ReadResult, sheets: dict[str, AnySheet]) -> None:
+    """The 部门 name as typed on the tables' 部门 line, the first table's before the others'; the marker's (the
+    name given to ``new --dept``) only when no table was found."""
+    names = []
+    for table in result.spec.tables:
+        ws = sheets.get(table.id)
+        if ws is not None:
+            if result.dept_cell is None:
+                result.dept_cell = (ws.title, f"B{DEPT_ROW + 1}")
+            names.append(dept_on_line(ws.cell(DEPT_ROW + 1, 1).value, ws.cell(DEPT_ROW + 1, 2).value))
+    if names:
+        result.dept = next((n for n in names if n), "")
+
+
+def dept_on_line(label: Any, typed: Any) -> str:
+    """The 部门 name of one 部门 line: typed beside the 部门： label, or after it in the label's own cell (the layout
+    of earlier versions, or a user who typed there)."""
+    head = str(label).strip() if isinstance(label, str) else ""
+    label_text = DEPT_LABEL.rstrip("：")
+    if head.startswith(label_text):
+        rest = head[len(label_text):].lstrip(":：").strip()
+        if rest:
+            return rest
+    if typed is None or (isinstance(typed, str) and typed.startswith("=")):
+        return ""
+    text = excel_text(typed).strip()
+    if text.startswith(label_text):
+        text = text[len(label_text):].lstrip(":：").strip()
+    return text
+
+
 def _raw(ws: AnySheet, cached: AnySheet, row: int, col: int) -> RawCell:
     value = ws.cell(row + 1, col + 1).value
     formula = None
@@ -197,8 +241,10 @@ def _read_grid(result: ReadResult, ws: AnySheet, cached: AnySheet, lay: TableLay
     actual: dict[str, int] = {}
     offset = 0
     last = lay.end_row + MARGIN
-    for key, (row, col, text) in sorted(lay.grid_rows.items(), key=lambda kv: kv[1][0]):
+    missing: list[tuple[str, int]] = []  # (label, offset then) of rows not found
+    for key, (row, col, ident) in sorted(lay.grid_rows.items(), key=lambda kv: kv[1][0]):
         found = None
+        text = ident or lay.labels.get((row, col), "")  # a row known by its printed label (01's 类 rows)
         if text:
             wanted = norm(text)
             # the match nearest the expected place: a label may repeat in its column (上海 04表 年初 一、二、三)
@@ -209,9 +255,17 @@ def _read_grid(result: ReadResult, ws: AnySheet, cached: AnySheet, lay: TableLay
         if found is None:
             found = row + offset
             if text:
-                result.problems.append(("R-找不到行", ws.title, None, {"label": text}))
+                missing.append((text, offset))
+        elif text:
+            # the rows below a missing one moved up: it was deleted (say so, not only "not found")
+            for label, before in missing:
+                gone = before - (found - row)
+                result.problems.append(("R-行已删除", ws.title, None, {"label": label, "count": gone}) if gone > 0
+                                       else ("R-找不到行", ws.title, None, {"label": label}))
+            missing = []
         offset = found - row
         actual[key] = found
+    result.problems.extend(("R-找不到行", ws.title, None, {"label": label}) for label, _ in missing)
     actual_layout = TableLayout(lay.table, lay.data_row, lay.end_row)
     for cell, (row, col) in lay.cells.items():
         r = actual.get(cell.row, row)

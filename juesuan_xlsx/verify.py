@@ -177,8 +177,10 @@ def expected_formula_values(path: str | Path) -> dict[tuple[str, str], Any]:
     return expected_values(context)
 
 
+_LAYOUT_BROKEN = frozenset({"R-缺少表", "R-找不到行", "R-行已删除", "R-缺少合计行"})
 _READ_PROBLEMS = {"R-缺少表": checks.MISSING_TABLE, "R-找不到行": checks.MISSING_ROW,
-                  "R-缺少合计行": checks.MISSING_SUM_ROW}
+                  "R-缺少合计行": checks.MISSING_SUM_ROW, "R-行已删除": checks.ROW_DELETED,
+                  "R-缺少字典表": checks.MISSING_DICTIONARY}
 
 
 def _verify_workbook(path: Path, result: Verification, extra_codes: Mapping[str, CodeInfo] | None,
@@ -211,6 +213,10 @@ def _verify_workbook(path: Path, result: Verification, extra_codes: Mapping[str,
     ctx = new_context(read, dictionary, evaluation)
     result.read, result.engine, result.evaluation = read, ctx.engine, evaluation
     findings.extend(read_inputs(ctx))
+    if not any(ctx.inputs.values()):  # not one amount: a blank template, not a return
+        findings.append(finding(checks.BLANK_RETURN))
+    if not read.dept and read.dept_cell is not None:
+        findings.append(finding(checks.DEPT_MISSING, read.dept_cell, table=spec.tables[0].id))
     findings.extend(code_findings(ctx))
     findings.extend(formula_findings(ctx))
     ctx.figures = ctx.engine.compute(ctx.inputs, ctx.typed_over)
@@ -221,7 +227,12 @@ def _verify_workbook(path: Path, result: Verification, extra_codes: Mapping[str,
     result.inputs = read_shuoming_sheet(read.wb)
     findings.extend(shuoming_findings(read.wb, result.inputs, result.values))
     if evaluation is not None:
-        findings.extend(evaluation_findings(ctx, evaluation))
+        found = evaluation_findings(ctx, evaluation)
+        if any(problem[0] in _LAYOUT_BROKEN for problem in read.problems):
+            # a deleted or missing row: the two computations read different rows, which is the finding already
+            # made (R-行已删除 …), not an internal error
+            found = [f for f in found if f.code != checks.DISAGREE.code]
+        findings.extend(found)
     report.stats = {"formulas": len(ctx.plan.formulas), "equations": len(ctx.engine.equations),
                     "rows": {t: len(ct.rows) for t, ct in read.inst.code_tables.items()}}
     return ctx

@@ -104,3 +104,84 @@ def test_rules_lists_the_catalogue(capsys):
     assert run(["rules", "--json"]) == 0
     rules = json.loads(capsys.readouterr().out)
     assert {"code", "level", "title", "description", "template", "category"} <= set(rules[0])
+
+
+# -- issue 15 #5: a blank template is not a return ------------------------------------------------------------------
+
+
+def test_blank_template_is_a_warning_not_a_clean_pass(tmp_path, capsys):
+    blank = tmp_path / "b.xlsx"
+    assert run(["new", "2024", "-o", str(blank), "--dept", "某某局"]) == 0
+    capsys.readouterr()
+    assert run(["verify", str(blank)]) == 0  # a warning: the exit status is about errors
+    assert "I-未填写金额" in capsys.readouterr().out
+    assert run(["verify", "--strict", str(blank)]) == 1
+    assert "I-未填写金额" not in verify_file(EXAMPLE).codes()
+
+
+# -- issue 15 #14: a flood is said once, under its cause; a deleted row is called deleted ---------------------------
+
+
+def test_formulas_pasted_as_values_are_said_once_under_their_cause(tmp_path, capsys):
+    from juesuan_xlsx.evaluation import evaluate_workbook
+
+    pasted = tmp_path / "pasted.xlsx"
+    computed = evaluate_workbook(EXAMPLE).values  # what "paste values only" leaves in every formula cell
+    wb = openpyxl.load_workbook(EXAMPLE)
+    for (sheet, address), value in computed.items():
+        cell = wb[sheet][address]
+        if sheet != "校验" and isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.value = value if value != "" else None
+    wb.save(pasted)
+    assert run(["verify", str(pasted)]) == 1
+    out = capsys.readouterr().out
+    assert "【主要原因】" in out and "公式已被粘贴为数值或被清除" in out
+    assert "行只因公式被粘贴成的数值" in out  # the rows of zeros are explained, not listed one by one
+    assert len(out.splitlines()) < 40, out
+    report = verify_file(pasted)  # the library report and --json keep every cell
+    assert report.codes().count("I-公式被改写") > 500
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize(("row", "label"), [(20, "十四、资源勘探工业信息等支出"), (7, "一、一般公共预算财政拨款收入")])
+def test_a_deleted_row_is_reported_as_deleted(libreoffice, tmp_path, row, label):
+    """Deleted in LibreOffice as a user does (references adjust): one finding that says so, no flood of changed
+    formulas below it, no internal error."""
+    deleted = tmp_path / "deleted.xlsx"
+    with libreoffice.open(EXAMPLE) as doc:
+        doc.unprotect("公开01表")
+        doc.component.Sheets.getByName("公开01表").Rows.removeByIndex(row - 1, 1)
+        doc.save_xlsx(deleted)
+    report = verify_file(deleted)
+    rows = [f for f in report.findings if f.code == "R-行已删除"]
+    assert any(label in f.message for f in rows), report.codes()
+    assert "X-内部不一致" not in report.codes()
+    assert report.codes().count("I-公式被修改") == 0
+
+
+# -- issue 15 #15: no English library lines; a deleted 字典 sheet is an error -------------------------------------
+
+
+def test_renamed_sheet_prints_no_library_log_lines(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    renamed = tmp_path / "renamed.xlsx"
+    wb = openpyxl.load_workbook(EXAMPLE)
+    wb["公开01表"].title = "收支总表"  # openpyxl leaves the other sheets' formulas pointing at 公开01表
+    wb.save(renamed)
+    done = subprocess.run([sys.executable, "-m", "juesuan_xlsx.cli", "verify", str(renamed)], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert done.returncode == 1
+    assert done.stderr == "", done.stderr[:500]
+    assert "I-错误值" in done.stdout
+
+
+def test_deleted_dictionary_sheet_is_an_error(tmp_path):
+    missing = tmp_path / "nodict.xlsx"
+    wb = openpyxl.load_workbook(EXAMPLE)
+    del wb["字典"]
+    wb.save(missing)
+    report = verify_file(missing)
+    assert not report.valid and "R-缺少字典表" in report.codes()

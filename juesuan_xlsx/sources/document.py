@@ -38,8 +38,6 @@ class Grid:
     ragged: bool = False  # cells' columns unknown (text copies): rows may be shorter than the table
     sheet: str | None = None  # workbooks: the sheet's name
     sheet_code: str | None = None  # workbooks: the sheet's code name (ours: GK01 … GK09)
-    # x positions of the columns' left edges (ruled PDF tables), to align a table continued on the next page
-    column_x: tuple[float, ...] = ()
 
     @property
     def width(self) -> int:

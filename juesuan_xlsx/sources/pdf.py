@@ -357,7 +357,7 @@ def _grid(lat: _Lattice, chars: list[_Char], page: int) -> Grid:
             cell_id = lat.cells[(r, c)]
             row.append(TCell(texts.get(cell_id, ""), where, covered=first[cell_id] != (r, c)))
         rows.append(row)
-    return Grid(rows, where, column_x=tuple(lat.xs))
+    return Grid(rows, where)
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -370,4 +370,4 @@ def _magnitudes(out: Disclosure) -> None:
             out.problems.append(("S-疑似单位为元", None, {"table": title, "ratio": f"{ratio:,.0f}"}))
 
 
-__all__ = ["RecognitionError", "recognise", "is_note"]
+__all__ = ["RecognitionError", "recognise"]

@@ -45,7 +45,6 @@ SUM_LABELS = frozenset({"合计", "总计", "本年合计", "合计数"})
 _CODE = re.compile(r"\d{3}(?:\d{2}){0,2}")
 _CODE_AND_NAME = re.compile(r"^(\d{3}(?:\s?\d{2}){0,2})\s*(\D.*)$")
 _ORDINAL = re.compile(r"^[(（]?[一二三四五六七八九十]{1,3}[)）]?[、.．]?|^\d{1,2}[、.．]")
-_UNITS = {"万元": Decimal(1), "千元": Decimal(10), "元": Decimal(10000)}
 
 
 def _label_key(text: str) -> str:
@@ -184,12 +183,14 @@ class TableReader:
         anchor_ok = self.table.kind == "codes" and any(self.cols[i].field == "code" for i in mapping) or \
             self.table.kind == "grid"
         if mapping and any(self.cols[i].is_value for i in mapping) and anchor_ok:
+            first = not self.found_header
             self.mapping, self.width = mapping, width
             self.found_header = True
-            self._check_columns(src, mapping, values)
+            if first:  # a continued part repeating the header says nothing new
+                self._check_columns(src, mapping, values)
             return
-        if self.mapping is not None and not header:
-            return
+        if self.mapping is not None and (not header or width == self.width):
+            return  # a continued part: the columns found before still hold
         where = header[0][0].where if header and header[0] else None
         if width == len(self.cols):
             self._problem("S-表头按位置对应", where)
