@@ -238,3 +238,24 @@ def test_its_tables_saved_as_xls(subset: Disclosure, tmp_path: Path) -> None:
     if xls is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     _same_as_pdf(subset, read_source(xls))
+
+
+def test_figures_read_satisfy_the_spec_relations(subset: Disclosure) -> None:
+    """A cross-check, not the proof (the hand-checked sample above is; identities alone pass wrong readings):
+    every relation of the spec over printed figures holds within the rounding allowance of GUIDE §1."""
+    from juesuan_xlsx.model import Ref
+
+    numbers = subset.numbers()
+    checked = 0
+    for eq in subset.inst.equations():
+        terms = (*eq.lhs, *eq.rhs)
+        if eq.kind not in ("eq", "le", "ge") or not all(isinstance(t, Ref) for t in terms) or \
+                any(t.cell not in subset.figures for t in terms):
+            continue
+        lhs = sum((numbers.get(t.cell, Decimal(0)) * t.sign for t in eq.lhs), Decimal(0))
+        rhs = sum((numbers.get(t.cell, Decimal(0)) * t.sign for t in eq.rhs), Decimal(0))
+        allowance = Decimal("0.005") * (len(terms) + 1)
+        gap = {"eq": abs(lhs - rhs), "le": lhs - rhs, "ge": rhs - lhs}[eq.kind]
+        assert gap <= allowance, (eq.relation.code, eq.anchor, lhs, rhs)
+        checked += 1
+    assert checked > 400
