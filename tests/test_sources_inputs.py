@@ -222,7 +222,7 @@ def test_every_problem_code_has_a_message() -> None:
     used = set()
     for path in sources.glob("*.py"):
         used |= set(re.findall(r'"(S-[^"]+)"', path.read_text(encoding="utf-8")))
-    assert used <= set(PROBLEMS), used - set(PROBLEMS)
+    assert used == set(PROBLEMS), used ^ set(PROBLEMS)
     assert message("S-页数超限", {"pages": 2000, "read": 150}) == "PDF 共 2000 页，只读取了前 150 页"
 
 

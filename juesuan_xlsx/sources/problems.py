@@ -11,7 +11,6 @@ from collections.abc import Mapping
 PROBLEMS: Mapping[str, str] = {
     # the document as a whole
     "S-年度未识别": "文件中没有找到年度（如“2024年度”），按 {year} 年度处理，请核对",
-    "S-格式未识别": "无法判断表样，按{layout}识别，请核对",
     "S-部门未识别": "文件中没有找到部门名称（“部门：”行或标题）",
     "S-页数超限": "PDF 共 {pages} 页，只读取了前 {read} 页",
     "S-无文字页": "第 {pages} 页没有文字层（可能是扫描件），未读取",
