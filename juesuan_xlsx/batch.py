@@ -69,16 +69,33 @@ def run_each(items: Sequence[T], work: Callable[[T], R], *, jobs: int | None = N
             for i, result in enumerate(pool.map(_call, [(work, item) for item in items], chunksize=1), 1):
                 results.append(result)
                 _tick(progress, label, i, len(items))
-    if progress and items:
+    if progress and items and _terminal():
         sys.stderr.write("\n")
     return results
 
 
+def _terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
+
+
+LOG_STEP = 100  # stderr is a file or a pipe (a log): one plain line per this many files, none for fewer
+
+
 def _tick(enabled: bool, label: str, done: int, total: int) -> None:
-    if enabled:
+    """A bar redrawn in place on a terminal; in a log, a line per :data:`LOG_STEP` files (no carriage returns)."""
+    if not enabled:
+        return
+    if _terminal():
         bar = "#" * (30 * done // total)
         sys.stderr.write(f"\r{label} [{bar:<30}] {done}/{total}")
-        sys.stderr.flush()
+    elif total >= LOG_STEP and (done % LOG_STEP == 0 or done == total):
+        sys.stderr.write(f"{label} {done}/{total}\n")
+    else:
+        return
+    sys.stderr.flush()
 
 
 def _verify_one(args: tuple[str, bool, Mapping[str, CodeInfo] | None]) -> FileReport:

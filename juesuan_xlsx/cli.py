@@ -5,6 +5,7 @@ Exit status: 0 success, 1 the files have errors (verify), 2 a usage error or a f
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -64,13 +65,36 @@ def _user_codes(codes_file: str | None) -> dict[str, Any] | None:
         return None
     try:
         return dict(load_user_codes(codes_file))
-    except (OSError, CodeError) as exc:
+    except OSError as exc:
+        raise UsageError(f"读取科目文件失败：{codes_file}：{errors.os_reason(exc)}") from None
+    except CodeError as exc:
         raise UsageError(f"读取科目文件失败：{exc}") from None
 
 
 def _dictionary(spec: Any, codes_file: str | None) -> Any:
     extra = _user_codes(codes_file)
     return spec.gongneng.merged(extra) if extra else spec.gongneng
+
+
+def _output(output: str | None, suffixes: tuple[str, ...]) -> str | None:
+    """An output name as given (None: the command's default), refused when it cannot be what the command writes:
+    empty, "-" (no command writes to standard output) or a name whose extension says another kind of file."""
+    if output is None:
+        return None
+    if not output.strip():
+        raise UsageError("-o/--output 不能为空，请给出输出文件名")
+    if output.strip() == "-":
+        raise UsageError("-o/--output 不能是“-”：本工具不向标准输出写文件，请给出文件名")
+    if suffixes and not output.lower().endswith(suffixes):
+        raise UsageError(f"输出文件应以 {' 或 '.join(suffixes)} 结尾：{output}")
+    return output
+
+
+def _existing(paths: Sequence[str]) -> None:
+    """Every path named on the command line exists (a missing one is a usage error, not a finding)."""
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise UsageError(f"找不到文件或目录：{'、'.join(missing)}")
 
 
 def _parse_codes(text: str | None) -> tuple[str, ...] | None:
@@ -125,7 +149,8 @@ def new_command(year: int, dept: str, profile: str, codes_text: str | None, code
     """
     from .generate import Options, generate
 
-    spec = _load_spec(year, profile)
+    output = _output(output, (".xlsx",))
+    spec = _load_spec(year, profile.lower())
     codes = _parse_codes(codes_text)
     dictionary = _dictionary(spec, codes_file)
     path = Path(output or f"{year}年部门决算公开表.xlsx")
@@ -179,15 +204,11 @@ def verify_command(paths: tuple[str, ...], as_json: bool, strict: bool, annotate
     from .report import to_json, to_text
     from .verify import expand_paths
 
+    _existing(paths)
     files = expand_paths(paths)
     if not files:
         raise UsageError("没有找到要校验的 .xlsx 文件")
-    extra = None
-    if codes_file:
-        try:
-            extra = load_user_codes(codes_file)
-        except (OSError, CodeError) as exc:
-            raise UsageError(f"读取科目文件失败：{exc}") from None
+    extra = _user_codes(codes_file)
     report = verify_many(files, strict=strict, extra_codes=extra, jobs=jobs, progress=not as_json and len(files) > 3)
     if annotate:
         from .annotate import annotate_all
@@ -207,39 +228,52 @@ def verify_command(paths: tuple[str, ...], as_json: bool, strict: bool, annotate
 
 @cli.command("export", context_settings=CONTEXT, options_metavar="[选项]")
 @click.argument("path", metavar="文件", type=click.Path(dir_okay=False))
-@click.option("--to", "fmt", required=True, type=click.Choice(["xlsx", "docx", "pdf", "csv", "json"]),
+@click.option("--to", "fmt", required=True,
+              type=click.Choice(["xlsx", "docx", "pdf", "csv", "json"], case_sensitive=False),
               help="导出格式：xlsx（公开用表格）、docx（完整公开文本）、pdf、csv（每表一个文件）、json。")
 @click.option("-o", "--output", type=click.Path(), metavar="输出",
               help="输出文件（csv 为输出目录）；默认在原文件旁按格式命名。")
 @click.option("--codes-file", type=click.Path(dir_okay=False), metavar="文件.csv",
               help="补充或覆盖内置的功能分类科目字典（校验和导出的科目名称都使用它）。")
-@click.option("--force", is_flag=True, help="校验有错误时仍然导出（每个输出都醒目标注“未通过校验”），并覆盖已有输出。")
-def export_command(path: str, fmt: str, output: str | None, codes_file: str | None, force: bool) -> None:
+@click.option("--force", is_flag=True, help="输出文件已存在时覆盖。")
+@click.option("--ignore-errors", is_flag=True,
+              help="校验有错误（或报表没有填写任何金额）时仍然导出；有错误的每个输出都醒目标注“未通过校验”。")
+def export_command(path: str, fmt: str, output: str | None, codes_file: str | None, force: bool,
+                   ignore_errors: bool) -> None:
     """先校验，再把报表导出为公开文件；情况说明由表中数字生成，不会与表格矛盾。
 
     \b
     年度和表样（通用格式或上海格式）从工作簿读取，导出的文件按该表样排版。
-    校验有错误时拒绝导出（退出码 1），除非加 --force。已有的输出文件不会被覆盖，除非加 --force。
+    校验有错误或没有填写任何金额时拒绝导出（退出码 1），除非加 --ignore-errors。
+    已有的输出文件不会被覆盖，除非加 --force。
     例：juesuan-xlsx export 某某局2024.xlsx --to docx
     """
-    from .export import ExportRefused, default_output, export
+    from .export import BlankReturn, ExportRefused, default_output, export_report
     from .report import to_text
     from .verify import Report
 
+    fmt = fmt.lower()
+    _existing([path])
+    output = _output(output, () if fmt == "csv" else (f".{fmt}",))
+    if fmt == "csv" and output is not None and Path(output).suffix.lower() in _FILE_SUFFIXES:
+        raise UsageError(f"导出 csv 时 -o 应为一个目录（九张表各一个文件），不是文件名：{output}")
     extra = _user_codes(codes_file)
     target = Path(output) if output else default_output(path, fmt)
     try:
-        written = export(path, fmt, target, force=force, overwrite=force, extra_codes=extra)
+        exported = export_report(path, fmt, target, force=ignore_errors, overwrite=force, extra_codes=extra)
     except ExportRefused as exc:
-        click.echo(to_text(Report([exc.report]), notes=False))
-        click.echo("校验有错误，未导出。请改正后重试，或加 --force 导出标注“未通过校验”的文件。", err=True)
+        if not isinstance(exc, BlankReturn):
+            click.echo(to_text(Report([exc.report]), notes=False))
+        click.echo(f"错误：{exc}", err=True)
         raise SystemExit(1) from None
     except OSError as exc:
         if isinstance(exc, errors.JuesuanError):
             raise
         raise UsageError(f"无法写入 {target}：{os_reason(exc)}") from None
-    for item in written:
-        click.echo(f"已导出：{item}")
+    for warning in exported.warnings:
+        click.echo(f"警告：{warning}", err=True)
+    for item in exported.written:
+        click.echo(f"已导出：{item}" + ("（未通过校验）" if exported.stamped else ""))
 
 
 @cli.command("merge", context_settings=CONTEXT, options_metavar="[选项]")
@@ -247,26 +281,29 @@ def export_command(path: str, fmt: str, output: str | None, codes_file: str | No
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="部门汇总.xlsx",
               help="汇总后的新工作簿。")
 @click.option("--dept", default=None, help="汇总后的部门名称（默认取各单位共同的名称）。")
-@click.option("--force", is_flag=True, help="有单位的报表校验出错误时仍然汇总。")
-@click.option("--overwrite", is_flag=True, help="输出文件已存在时覆盖。")
+@click.option("--force", "--overwrite", "force", is_flag=True, help="输出文件已存在时覆盖（--overwrite 是旧写法）。")
+@click.option("--ignore-errors", is_flag=True,
+              help="有单位的报表有错误、同一份报表或同一部门出现两次时仍然汇总。")
 @jobs_option
-def merge_command(paths: tuple[str, ...], output: str, dept: str | None, force: bool, overwrite: bool,
+def merge_command(paths: tuple[str, ...], output: str, dept: str | None, force: bool, ignore_errors: bool,
                   jobs: int | None) -> None:
     """把各单位的报表汇总为部门决算：逐格相加，功能分类科目按编码合并，生成同年度、同表样、带公式的新工作簿。
 
     \b
-    先校验每个单位的报表，有错误的拒绝汇总（列出问题），除非加 --force。汇总结果会再校验一次。
+    先校验每个单位的报表，有错误的拒绝汇总（列出问题），除非加 --ignore-errors。汇总结果会再校验一次。
     例：juesuan-xlsx merge 本级.xlsx 事务中心.xlsx -o 部门汇总.xlsx --dept 某某局
     """
     from .merge import InputsHaveErrors, merge
     from .report import render_file
 
+    _output(output, (".xlsx",))
+    _existing(paths)
     try:
-        result = merge(paths, output, dept=dept, force=force, overwrite=overwrite, jobs=jobs, progress=True)
+        result = merge(paths, output, dept=dept, force=ignore_errors, overwrite=force, jobs=jobs, progress=True)
     except InputsHaveErrors as exc:
         for report in exc.reports:
             click.echo("\n".join(render_file(report, notes=False)))
-        click.echo("有单位的报表存在错误，未汇总。请改正后重试，或加 --force 强制汇总。", err=True)
+        click.echo("有单位的报表存在错误，未汇总。请改正后重试，或加 --ignore-errors 强制汇总。", err=True)
         raise SystemExit(1) from None
     except OSError as exc:
         if isinstance(exc, errors.JuesuanError):
@@ -297,6 +334,8 @@ def summary_command(paths: tuple[str, ...], output: str, force: bool, no_cache: 
     """
     from .summary import summarise
 
+    _output(output, (".xlsx", ".csv"))
+    _existing(paths)
     try:
         result = summarise(paths, output, jobs=jobs, overwrite=force, use_cache=not no_cache, progress=True)
     except OSError as exc:
@@ -319,7 +358,7 @@ def rules_command(year: int, profile: str, as_json: bool) -> None:
     from . import checks, preflight  # noqa: F401 - importing registers their checks
     from .findings import catalogue
 
-    spec = _load_spec(year, profile)
+    spec = _load_spec(year, profile.lower())
     # the relations of this year and layout, in its own words; other checks are the same for every spec (the
     # catalogue may also hold relations of another spec loaded earlier in this process)
     relations = {c.code: c for c in map(checks.relation_check, spec.relations)}
@@ -334,6 +373,7 @@ def rules_command(year: int, profile: str, as_json: bool) -> None:
         click.echo(f"{c.code}\t{c.level.zh}\t{c.title}\t{c.description}")
 
 
+_FILE_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".docx", ".pdf", ".csv", ".json", ".txt"})
 _CATEGORY_ORDER = {"preflight": 0, "reading": 1, "integrity": 2, "codes": 3, "relation": 4, "evaluation": 5,
                    "internal": 6}
 
@@ -347,10 +387,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     except SystemExit as exc:
         return int(exc.code or 0)
-    except click.UsageError as exc:
+    except click.exceptions.NoArgsIsHelpError as exc:  # bare juesuan-xlsx: the help, not an error
+        click.echo(exc.format_message())
+        return 0
+    except click.UsageError as exc:  # one line: what is wrong, and where the usage is
         command = exc.ctx.command_path if exc.ctx is not None else "juesuan-xlsx"
-        click.echo(f"错误：{translate_error(exc.format_message())}", err=True)
-        click.echo(f"用法见：{command} --help", err=True)
+        message = translate_error(exc.format_message()).rstrip("。")
+        hint = "" if "--help" in message else f"（用法见 {command} --help）"
+        click.echo(f"错误：{message}{hint}", err=True)
         return 2
     except click.ClickException as exc:
         exc.show()

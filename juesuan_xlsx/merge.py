@@ -24,6 +24,7 @@ from typing import Any
 
 from .amounts import KIND_TEXT, parse_amount
 from .atomic import OutputExists
+from .checks import BLANK_RETURN
 from .contract import UNKNOWN_NAME, read_marker
 from .engine import Engine
 from .errors import JuesuanError
@@ -48,6 +49,15 @@ class InputsHaveErrors(MergeError):
     def __init__(self, reports: Sequence[FileReport]) -> None:
         self.reports = list(reports)
         super().__init__(errors_message(self.reports))
+
+
+class DuplicateInputs(MergeError):
+    """The same return (the same content) or the same 部门 given twice: its figures would be counted twice."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = list(lines)
+        super().__init__("同一份报表或同一部门的报表出现了不止一次，汇总会重复计算，未汇总"
+                         "（确需汇总请加 --ignore-errors）：\n" + "\n".join(f"  {line}" for line in self.lines))
 
 
 class MixedInputs(MergeError):
@@ -84,7 +94,7 @@ def _describe_spec(spec: str | None) -> str:
 
 
 def errors_message(reports: Iterable[FileReport]) -> str:
-    lines = ["以下输入文件有错误，不能汇总（请先改正；确需汇总请加 --force）："]
+    lines = ["以下输入文件有错误，不能汇总（请先改正；确需汇总请加 --ignore-errors）："]
     for report in reports:
         errors = [f for f in report.findings if f.level == Level.ERROR]
         lines.append(f"■ {report.path}" + (f"（{report.dept}）" if report.dept else "") + f"：错误 {len(errors)} 个")
@@ -340,18 +350,27 @@ def merge(paths: Iterable[str | Path], output: str | Path, *, dept: str | None =
         raise InputsHaveErrors(failing)
     unreadable = [i.report for i in inspections if i.report.spec is None]
     if unreadable:
-        raise MergeError("以下文件无法读取，即使加 --force 也不能汇总：\n" + "\n".join(
+        raise MergeError("以下文件无法读取，即使加 --ignore-errors 也不能汇总：\n" + "\n".join(
             f"  {r.path}：{_first_error(r)}" for r in unreadable))
     specs = {i.report.path: i.report.spec or "" for i in inspections}
     if len(set(specs.values())) > 1:
         raise MixedInputs(specs)
-    _duplicates(inspections, notes)
+    duplicates = _duplicates(inspections)
+    if duplicates and not force:
+        raise DuplicateInputs(duplicates)
+    notes.extend(f"{line}：已重复计入汇总" for line in duplicates)
+    # a blank template adds nothing, and must not widen the rounding allowance of the sum (Options.sources)
+    blank = [i for i in inspections if BLANK_RETURN.code in i.report.codes()]
+    notes.extend(f"{i.path}：没有填写任何金额（空白模板），未计入汇总" for i in blank)
+    used = [i for i in inspections if i not in blank]
+    if not used:
+        raise MergeError("输入文件都没有填写任何金额（空白模板），没有可汇总的内容")
 
     sums = _Sums()
     spec: Spec | None = None
     depts: list[str] = []
     shuoming: list[tuple[str, Any]] = []
-    for inspection in inspections:
+    for inspection in used:
         part: MergePart | None = inspection.extra
         if part is None:  # a cached verification: the file is read now, once
             read = read_workbook(inspection.path)
@@ -370,7 +389,7 @@ def merge(paths: Iterable[str | Path], output: str | Path, *, dept: str | None =
         dept = distinct.pop() if len(distinct) == 1 else ""
         if len(set(depts)) > 1:
             notes.append("各输入文件的部门名称不同，汇总表的部门名称留空（可用 --dept 指定）")
-    sources = tuple(str(p) for p in files)
+    sources = tuple(str(i.path) for i in used)
     options = Options(dept=dept, filling=_filling(spec, sums), shuoming=merge_shuoming(shuoming))
     if "sources" in {f.name for f in dataclasses.fields(Options)}:  # once generate.Options records them
         extra: dict[str, Any] = {"sources": sources}
@@ -378,7 +397,7 @@ def merge(paths: Iterable[str | Path], output: str | Path, *, dept: str | None =
     generate(spec, output, options, overwrite=overwrite)
     checked = inspect_files([output], jobs=1, cache=cache)[0].report
     if not failing and not checked.valid:
-        _explain_accumulation(checked, spec, len(files), notes)
+        _explain_accumulation(checked, spec, len(used), notes)
     return MergeResult(
         output=output, spec=spec.key, dept=dept, sources=sources, inputs=tuple(i.report for i in inspections),
         report=checked, rows={t: len(r) for t, r in sums.rows.items()}, notes=tuple(notes),
@@ -404,16 +423,22 @@ def _first_error(report: FileReport) -> str:
     return "无法读取"
 
 
-def _duplicates(inspections: Sequence[Inspection], notes: list[str]) -> None:
-    """The same file, or the same content under two names, counted twice is almost always a mistake."""
+def _duplicates(inspections: Sequence[Inspection]) -> list[str]:
+    """The same file, the same content under two names, or two returns of the same 部门: counted twice, almost
+    always a mistake (one line each)."""
     by_content: dict[str, list[str]] = {}
+    by_dept: dict[str, dict[str, str]] = {}  # 部门 → content → first file
     for i in inspections:
-        key: Any = i.key.sha256 if i.key is not None else os.path.abspath(i.path)
+        key = i.key.sha256 if i.key is not None else os.path.abspath(i.path)
         by_content.setdefault(key, []).append(str(i.path))
-    for names in by_content.values():
-        if len(names) > 1:
-            notes.append(f"内容相同的文件汇总了 {len(names)} 次：{'、'.join(dict.fromkeys(names))}")
+        if i.report.dept:
+            by_dept.setdefault(i.report.dept, {}).setdefault(key, str(i.path))
+    lines = [f"内容相同的文件（出现 {len(names)} 次）：{'、'.join(dict.fromkeys(names))}"
+             for names in by_content.values() if len(names) > 1]
+    lines += [f"部门名称同为“{dept}”的不同文件：{'、'.join(files.values())}"
+              for dept, files in by_dept.items() if len(files) > 1]
+    return lines
 
 
-__all__ = ["InputsHaveErrors", "MergeError", "MergeResult", "MixedInputs", "errors_message", "merge",
+__all__ = ["DuplicateInputs", "InputsHaveErrors", "MergeError", "MergeResult", "MixedInputs", "errors_message", "merge",
            "merge_shuoming"]

@@ -101,3 +101,91 @@ def test_console_script_exit_status(in_tmp):
                           text=True, env=env)
     assert done.returncode == 2
     assert done.stderr.startswith("错误：")
+
+
+# -- issue 15 #16/#17: every usage error is one Chinese line, exit status 2; wrong output names are refused --------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["new", "2024", "-o", "outdir"], "“outdir”是一个目录"),
+        (["summary", "."], "缺少选项 -o"),
+        (["verify", "-j", "0", "x.xlsx"], "-j 应为 1 到 64 之间的整数，实际为 0"),
+        (["verify", "-j", "abc", "x.xlsx"], "-j 应为整数"),
+        (["export", "x.xlsx", "--to", "odt"], "--to 的值“odt”无效，可选：xlsx、docx、pdf、csv、json"),
+        (["export", ".", "--to", "xlsx"], "“.”是一个目录"),
+        (["new", "2024", "--codes-file", "missing.csv"], "读取科目文件失败：missing.csv：文件或目录不存在"),
+        (["new", "2024", "-o", "r1.xlsx/a.xlsx"], "路径中有一段不是目录"),
+        (["verify", "missing.xlsx"], "找不到文件或目录：missing.xlsx"),
+        (["summary", "missing", "-o", "x.csv"], "找不到文件或目录：missing"),
+        (["merge", "missing.xlsx", "-o", "m.xlsx"], "找不到文件或目录：missing.xlsx"),
+        (["export", "missing.xlsx", "--to", "json"], "找不到文件或目录：missing.xlsx"),
+        (["new", "2024", "-o", "a.xls"], "输出文件应以 .xlsx 结尾"),
+        (["new", "2024", "-o", "a.csv"], "输出文件应以 .xlsx 结尾"),
+        (["new", "2024", "-o", "a"], "输出文件应以 .xlsx 结尾"),
+        (["new", "2024", "-o", "-"], "不能是“-”"),
+        (["new", "2024", "-o", ""], "不能为空"),
+        (["export", "x.xlsx", "--to", "docx", "-o", "out.pdf"], "输出文件应以 .docx 结尾"),
+        (["export", "x.xlsx", "--to", "csv", "-o", "out.csv"], "应为一个目录"),
+        (["merge", "x.xlsx", "-o", "m.csv"], "输出文件应以 .xlsx 结尾"),
+        (["summary", "x.xlsx", "-o", "s.txt"], "输出文件应以 .xlsx 或 .csv 结尾"),
+        (["verify", "--annotate", "r1.xlsx", "x.xlsx"], "“r1.xlsx”是一个文件"),
+    ],
+)
+def test_usage_errors_are_one_chinese_line_with_status_2(in_tmp, capsys, args, message):
+    (in_tmp / "outdir").mkdir()
+    (in_tmp / "r1.xlsx").write_bytes(b"")
+    (in_tmp / "x.xlsx").write_bytes(b"")
+    assert run(args) == 2
+    captured = capsys.readouterr()
+    err = captured.err
+    assert message in err
+    assert err.startswith("错误：") and err.count("\n") == 1, err  # one line
+    assert not any(word in err for word in ("Invalid", "Error", "Usage", "Errno", "Traceback")), err
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["outdir", "r1.xlsx", "x.xlsx"]  # nothing written
+
+
+def test_profile_and_export_format_are_case_insensitive(in_tmp, capsys):
+    assert run(["new", "2024", "--profile", "SHANGHAI", "-o", "sh.xlsx", "--dept", "某某局"]) == 0
+    assert "上海格式" in capsys.readouterr().out
+    assert run(["rules", "--profile", "Shanghai"]) == 0
+
+
+def test_bare_command_prints_the_help_not_an_error(capsys):
+    assert run([]) == 0
+    captured = capsys.readouterr()
+    assert "用法" in captured.out and "new" in captured.out
+    assert "错误" not in captured.err + captured.out
+
+
+# -- issue 15 #22: a department name longer than a document property holds ----------------------------------------
+
+
+def test_long_dept_is_written_without_a_library_warning(in_tmp):
+    name = "某" * 300
+    done = subprocess.run([sys.executable, "-W", "error", "-m", "juesuan_xlsx.cli", "new", "2024", "--dept", name,
+                           "-o", "long.xlsx"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    wb = openpyxl.load_workbook(in_tmp / "long.xlsx")
+    assert wb["公开01表"]["B3"].value == name
+
+
+# -- issue 15 #6: the 部门 is an input cell, read back, and its absence is a warning ------------------------------
+
+
+def test_dept_typed_in_the_template_is_read_back_and_warned_when_empty(in_tmp, capsys):
+    assert run(["new", "2024", "-o", "t.xlsx"]) == 0
+    wb = openpyxl.load_workbook(in_tmp / "t.xlsx")
+    ws = wb["公开01表"]
+    assert ws["A3"].value == "部门：" and not ws["B3"].protection.locked  # an input beside the label
+    capsys.readouterr()
+    assert run(["verify", "t.xlsx"]) == 0
+    assert "I-部门未填写 公开01表!B3" in capsys.readouterr().out
+    ws["B3"] = "某某局"
+    wb.save(in_tmp / "t.xlsx")
+    assert run(["verify", "--json", "t.xlsx"]) == 0
+    out = capsys.readouterr().out
+    assert '"dept": "某某局"' in out and "I-部门未填写" not in out

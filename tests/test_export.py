@@ -476,7 +476,7 @@ def test_a_workbook_with_errors_is_refused(broken: Path, tmp_path: Path):
         export(broken, "json", tmp_path / "out.json")
     assert not caught.value.report.valid
     assert "T01-收支平衡" in caught.value.report.codes()
-    assert "--force" in str(caught.value) and "未通过校验" in str(caught.value)
+    assert "--ignore-errors" in str(caught.value) and "未通过校验" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -733,3 +733,51 @@ def test_pdf_without_writer_names_the_debian_package(fixed: Path, tmp_path: Path
     with pytest.raises(PdfUnavailable) as caught:
         check_writer()
     assert str(caught.value) == NO_SOFFICE
+
+
+# -- issue 15 #5 #18 #22: a blank return, --force versus --ignore-errors, what the console says ----------------------
+
+
+def test_a_blank_return_is_refused_unless_ignore_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from juesuan_xlsx.cli import run
+    from juesuan_xlsx.export import BlankReturn
+
+    blank = tmp_path / "b.xlsx"
+    assert run(["new", "2024", "-o", str(blank)]) == 0
+    with pytest.raises(BlankReturn):
+        export(blank, "docx", tmp_path / "b.docx")
+    capsys.readouterr()
+    assert run(["export", str(blank), "--to", "docx", "-o", str(tmp_path / "b.docx")]) == 1
+    assert "没有填写任何金额" in capsys.readouterr().err and not (tmp_path / "b.docx").exists()
+    assert run(["export", str(blank), "--to", "docx", "-o", str(tmp_path / "b.docx"), "--ignore-errors"]) == 0
+    err = capsys.readouterr().err
+    assert "没有填写任何金额" in err and "部门名称" in err and (tmp_path / "b.docx").exists()
+
+
+def test_export_force_only_overwrites_and_ignore_errors_exports_despite_errors(
+        broken: Path, example: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from juesuan_xlsx.cli import run
+
+    out = tmp_path / "x.json"
+    assert run(["export", str(broken), "--to", "json", "-o", str(out), "--force"]) == 1  # not "despite errors"
+    assert "--ignore-errors" in capsys.readouterr().err and not out.exists()
+    assert run(["export", str(broken), "--to", "json", "-o", str(out), "--ignore-errors"]) == 0
+    captured = capsys.readouterr()
+    assert "已导出" in captured.out and "未通过校验" in captured.out + captured.err  # said on the console too
+    assert run(["export", str(example), "--to", "json", "-o", str(out)]) == 2  # exists: not replaced
+    assert "已存在" in capsys.readouterr().err and STAMP in out.read_text(encoding="utf-8")
+    assert run(["export", str(example), "--to", "json", "-o", str(out), "--force"]) == 0  # --force replaces it
+    assert STAMP not in out.read_text(encoding="utf-8")
+
+
+def test_export_without_shuoming_says_so_on_the_console(example: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]):
+    from juesuan_xlsx.cli import run
+
+    bare = tmp_path / "no-shuoming.xlsx"
+    wb = openpyxl.load_workbook(example)
+    del wb["说明"]
+    wb.save(bare)
+    assert run(["export", str(bare), "--to", "docx", "-o", str(tmp_path / "a.docx")]) == 0
+    err = capsys.readouterr().err
+    assert "（未填写）" in err and "部门职责" in err and "说明" in err

@@ -118,7 +118,8 @@ def units(tmp_path_factory: pytest.TempPathFactory, spec: Spec) -> Units:
 @pytest.fixture(scope="module")
 def doubled(units: Units, tmp_path_factory: pytest.TempPathFactory) -> MergeResult:
     out = tmp_path_factory.mktemp("out") / "两倍.xlsx"
-    return merge([units.seed, units.seed], out, jobs=1, cache_dir=units.cache)
+    # the same return twice is refused (issue 15 #7) unless forced: here it is, to check the arithmetic
+    return merge([units.seed, units.seed], out, force=True, jobs=1, cache_dir=units.cache)
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +168,7 @@ def test_the_doubled_example_verifies_clean(doubled: MergeResult) -> None:
     assert doubled.spec == "2024/central"
     assert doubled.dept == "中共株洲市渌口区委机构编制委员会办公室"  # the inputs agree on it
     assert doubled.rows == {"02": 10, "03": 10, "05": 10}
-    assert any("汇总了 2 次" in note for note in doubled.notes)  # the same file twice is flagged
+    assert any("出现 2 次" in note and "已重复计入" in note for note in doubled.notes)  # forced, and said
 
 
 def test_the_merged_workbook_computes_its_totals_again(doubled: MergeResult) -> None:
@@ -234,7 +235,7 @@ def test_a_unit_with_errors_is_refused_with_its_findings(units: Units, tmp_path:
     message = str(info.value)
     assert str(units.damaged) in message and str(units.seed) not in message
     assert "I-公式被改写" in message and "公开01表!C36" in message
-    assert "--force" in message
+    assert "--ignore-errors" in message
     assert not out.exists()
 
 
@@ -302,7 +303,7 @@ def test_inputs_are_never_modified(units: Units, doubled: MergeResult, united: M
 def test_rounding_gaps_of_many_units_widen_the_allowance(units: Units, tmp_path: Path) -> None:
     """Three copies of the example turn its 0.01 gaps into 0.03; each merged figure stands for three rounded
     figures, so the allowance widens to match (live in the 校验 sheet and in verify) and the result verifies."""
-    result = merge([units.seed] * 3, tmp_path / "三倍.xlsx", jobs=1, cache_dir=units.cache)
+    result = merge([units.seed] * 3, tmp_path / "三倍.xlsx", force=True, jobs=1, cache_dir=units.cache)
     assert result.valid, [f.message for f in result.report.findings if f.level == "error"]
     notes = {f.code for f in result.report.findings if f.level == "note"}
     assert {"X-01本年收入合计-02", "X-01财政拨款收入-02", "X-04本年收入-02"} <= notes
@@ -339,3 +340,58 @@ def test_shuoming_texts_are_concatenated_under_each_units_name() -> None:
     assert (merged.last_total, merged.vehicles, merged.jiguan) == (Decimal("12.75"), 3, None)
     assert merged.items == (ItemBudget("2010101", None, None),
                             ItemBudget("2013201", Decimal("6.00"), "本级：人员增加\n某某中心：调资"))
+
+
+# --- issue 15 #7: counted twice or not at all ----------------------------------------------------------------------
+
+
+def test_the_same_return_twice_is_refused_without_ignore_errors(units: Units, tmp_path: Path) -> None:
+    from juesuan_xlsx.merge import DuplicateInputs
+
+    out = tmp_path / "m.xlsx"
+    with pytest.raises(DuplicateInputs, match="出现 2 次"):
+        merge([units.seed, units.seed], out, jobs=1, cache_dir=units.cache)
+    copy = tmp_path / "副本.xlsx"
+    shutil.copyfile(units.seed, copy)
+    with pytest.raises(DuplicateInputs, match="副本.xlsx"):
+        merge([units.seed, copy], out, jobs=1, cache_dir=units.cache)
+    same_dept = tmp_path / "同一部门.xlsx"  # other figures, the same 部门
+    wb = openpyxl.load_workbook(units.seed)
+    wb["公开09表"]["C7"] = 0.5
+    wb.save(same_dept)
+    with pytest.raises(DuplicateInputs, match="部门名称同为“中共株洲市渌口区委机构编制委员会办公室”"):
+        merge([units.seed, same_dept], out, jobs=1, cache_dir=units.cache)
+    assert not out.exists()
+
+
+def test_a_blank_unit_is_said_and_adds_no_rounding_allowance(units: Units, spec: Spec, tmp_path: Path) -> None:
+    blank = tmp_path / "空白.xlsx"
+    generate(spec, blank, Options(dept="还没填的单位"))
+    result = merge([units.seed, blank], tmp_path / "m.xlsx", jobs=1, cache_dir=units.cache)
+    assert any("空白.xlsx" in n and "空白模板" in n and "未计入" in n for n in result.notes)
+    assert result.sources == (str(units.seed),)
+    props = {p.name: p.value for p in read_workbook(result.output).wb.custom_doc_props}
+    assert props.get("juesuan-sources-count", 1) == 1  # one unit's allowance, not two
+    assert result.dept == "中共株洲市渌口区委机构编制委员会办公室"
+
+
+# --- issue 15 #18: --force overwrites, as in every command; --ignore-errors merges despite errors -------------------
+
+
+def test_merge_force_overwrites_and_ignore_errors_merges_despite_errors(units: Units, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from juesuan_xlsx.cli import run
+
+    out = tmp_path / "m.xlsx"
+    out.write_bytes(b"old")
+    assert run(["merge", str(units.seed), "-o", str(out), "-j", "1"]) == 2
+    assert "已存在" in capsys.readouterr().err and out.read_bytes() == b"old"
+    assert run(["merge", str(units.seed), "-o", str(out), "-j", "1", "--force"]) == 0
+    assert out.read_bytes()[:2] == b"PK"
+    assert run(["merge", str(units.seed), "-o", str(out), "-j", "1", "--overwrite"]) == 0  # the old spelling
+    capsys.readouterr()
+    assert run(["merge", str(units.seed), str(units.damaged), "-o", str(out), "-j", "1", "--force"]) == 1
+    assert "--ignore-errors" in capsys.readouterr().err
+    assert run(["merge", str(units.seed), str(units.damaged), "-o", str(out), "-j", "1", "--force",
+                "--ignore-errors"]) in (0, 1)
+    assert read_marker(out) is not None

@@ -90,7 +90,9 @@ def test_annotate_writes_a_marked_copy_and_leaves_the_original(tmp_path, capsys)
 
 def test_usage_errors(capsys, tmp_path):
     assert run(["verify"]) == 2
-    assert run(["verify", str(tmp_path / "empty-dir-does-not-exist" / "x.xlsx")]) == 1  # a finding, not a usage error
+    # issue 15 #16: a file named on the command line that does not exist is a usage error (one Chinese line)
+    assert run(["verify", str(tmp_path / "empty-dir-does-not-exist" / "x.xlsx")]) == 2
+    assert "找不到文件或目录" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
     assert run(["verify", str(tmp_path / "empty")]) == 2
     assert "没有找到" in capsys.readouterr().err
@@ -185,3 +187,20 @@ def test_deleted_dictionary_sheet_is_an_error(tmp_path):
     wb.save(missing)
     report = verify_file(missing)
     assert not report.valid and "R-缺少字典表" in report.codes()
+
+
+# -- issue 15 #22: a progress bar is for a terminal; a log gets a plain line now and then ----------------------------
+
+
+def test_progress_in_a_log_has_no_carriage_returns(tmp_path, capsys, monkeypatch):
+    from juesuan_xlsx import batch
+
+    monkeypatch.setattr(batch, "LOG_STEP", 2)
+    files = []
+    for i in range(4):
+        files.append(tmp_path / f"{i}.xlsx")
+        shutil.copy(EXAMPLE, files[-1])
+    assert run(["verify", "-j", "1", *map(str, files)]) == 0
+    err = capsys.readouterr().err  # captured: not a terminal
+    assert "\r" not in err
+    assert err.splitlines() == ["校验中 2/4", "校验中 4/4"]

@@ -17,21 +17,34 @@ from __future__ import annotations
 import errno
 import functools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import OutputExists, atomic_output
 from ..codes import CodeInfo
+from ..findings import Level
 from ..narrative.inputs import NarrativeInputs
 from ..narrative.text import generate_narrative, missing_inputs
 from ..narrative.values import WorkbookValues
-from ..verify import Verification, verify
-from .errors import ExportError, ExportRefused, PdfFailed, PdfUnavailable
+from ..verify import FileReport, Verification, verify
+from .errors import BlankReturn, ExportError, ExportRefused, PdfFailed, PdfUnavailable
 from .tables import STAMP, PubTable, publication_tables
 
-__all__ = ["FORMATS", "STAMP", "ExportError", "ExportRefused", "OutputExists", "PdfFailed", "PdfUnavailable",
-           "default_output", "export", "export_verified", "load", "missing"]
+__all__ = ["FORMATS", "STAMP", "BlankReturn", "ExportError", "ExportRefused", "Exported", "OutputExists",
+           "PdfFailed", "PdfUnavailable", "default_output", "export", "export_report", "export_verified", "load",
+           "missing"]
 
 FORMATS = ("xlsx", "docx", "pdf", "csv", "json")
+BLANK_CODE = "I-未填写金额"  # the verify finding of a return with no amount at all (juesuan_xlsx.checks.BLANK_RETURN)
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What an export wrote, and what a person publishing it must be told (the CLI prints ``warnings``)."""
+
+    written: list[Path]
+    stamped: bool  # every output says 未通过校验
+    warnings: tuple[str, ...] = ()
 
 
 def default_output(path: str | Path, to: str) -> Path:
@@ -63,8 +76,16 @@ def export(path: str | Path, to: str, output: Path, *, force: bool = False, over
            extra_codes: Mapping[str, CodeInfo] | None = None) -> list[Path]:
     """Export ``path`` to ``to`` (xlsx, docx, pdf, csv, json) at ``output`` (csv: a folder); the written paths.
 
-    ``extra_codes`` (a user's code list, :func:`juesuan_xlsx.codes.load_user_codes`) extends or overrides the
-    year's 功能分类 dictionary, for the verification and for the names the outputs print."""
+    ``force`` exports a workbook with errors (stamped 未通过校验) or without any amount; ``overwrite`` replaces
+    existing outputs.  ``extra_codes`` (a user's code list, :func:`juesuan_xlsx.codes.load_user_codes`) extends or
+    overrides the year's 功能分类 dictionary, for the verification and for the names the outputs print."""
+    return export_report(path, to, output, force=force, overwrite=overwrite, extra_codes=extra_codes).written
+
+
+def export_report(path: str | Path, to: str, output: Path, *, force: bool = False, overwrite: bool = False,
+                  extra_codes: Mapping[str, CodeInfo] | None = None) -> Exported:
+    """:func:`export`, returning what was written together with the warnings to show (stamped outputs, a blank
+    return exported anyway, （未填写） in the document)."""
     fmt = to.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ExportError(f"不支持导出为“{to}”。可选：{'、'.join(FORMATS)}")
@@ -77,12 +98,16 @@ def export(path: str | Path, to: str, output: Path, *, force: bool = False, over
 
         check_writer()
     verification = verify(source, extra_codes=extra_codes)
-    return export_verified(verification, fmt, output, force=force, overwrite=overwrite)
+    return _export(verification, fmt, output, force=force, overwrite=overwrite)
 
 
 def export_verified(verification: Verification, to: str, output: Path, *, force: bool = False,
                     overwrite: bool = False) -> list[Path]:
     """:func:`export` of a workbook already verified (the file is not read again)."""
+    return _export(verification, to, output, force=force, overwrite=overwrite).written
+
+
+def _export(verification: Verification, to: str, output: Path, *, force: bool, overwrite: bool) -> Exported:
     fmt = to.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ExportError(f"不支持导出为“{to}”。可选：{'、'.join(FORMATS)}")
@@ -94,6 +119,9 @@ def export_verified(verification: Verification, to: str, output: Path, *, force:
                           "；".join(f.message for f in report.findings[:3]))
     if not report.valid and not force:
         raise ExportRefused(report)
+    blank = BLANK_CODE in report.codes()
+    if blank and not force:
+        raise BlankReturn(report)
     values, inputs = _contents(verification)
     if values.unresolved and not force:
         cells = "、".join(sorted(values.where.get(c, str(c)) for c in values.unresolved)[:5])
@@ -113,7 +141,27 @@ def export_verified(verification: Verification, to: str, output: Path, *, force:
         with atomic_output(target, overwrite=overwrite) as tmp:
             writer(tmp)
         written.append(target)
-    return written
+    return Exported(written, stamped, _warnings(report, values, inputs, fmt, stamped, blank))
+
+
+def _warnings(report: FileReport, values: WorkbookValues, inputs: NarrativeInputs, fmt: str, stamped: bool,
+              blank: bool) -> tuple[str, ...]:
+    """What the person publishing must know and the outputs alone do not say loudly enough."""
+    out = []
+    if stamped:
+        errors = report.count(Level.ERROR)
+        why = f"有 {errors} 个错误" if errors else "有填写公式而没有计算结果的单元格"
+        out.append(f"{report.path} 未通过校验（{why}），导出的文件已标注“未通过校验”，不能作为正式公开文件。")
+    if blank:
+        out.append(f"{report.path} 没有填写任何金额，导出的各表全是空白或 0。")
+    if not values.dept:
+        out.append(f"{report.path} 没有填写部门名称，导出的文件中显示“（部门名称未填写）”。")
+    if fmt in ("docx", "pdf"):
+        gaps = missing_inputs(inputs, values)
+        if gaps:
+            names = "、".join(label for _, label in gaps[:5]) + ("等" if len(gaps) > 5 else "")
+            out.append(f"情况说明中有 {len(gaps)} 项“（未填写）”（{names}），请在“说明”表中填写后重新导出。")
+    return tuple(out)
 
 
 def _check_targets(source: Path, targets: list[Path], overwrite: bool, *, folder: bool = False) -> None:
