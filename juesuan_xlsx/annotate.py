@@ -14,6 +14,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
 from .atomic import atomic_output
+from .contract import mark_output
 from .findings import Finding, Level
 from .verify import FileReport, Report
 
@@ -47,6 +48,7 @@ def annotate_file(file: FileReport, out_dir: Path, *, overwrite: bool = False) -
         cell.fill = FILLS[worst.level]
         text = "\n".join(f"{f.level.zh} {f.code}：{f.message}" for f in findings)
         cell.comment = Comment(text[:30000], "juesuan-xlsx", width=420, height=160)
+    mark_output(wb, "annotated")  # not a return: verify and summary of a folder leave it out
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / annotated_name(file.path)
     with atomic_output(target, overwrite=overwrite) as tmp:

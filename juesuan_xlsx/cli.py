@@ -202,10 +202,14 @@ def verify_command(paths: tuple[str, ...], as_json: bool, strict: bool, annotate
     """
     from .batch import verify_many
     from .report import to_json, to_text
-    from .verify import expand_paths
+    from .verify import expand_paths, skipped_note
 
     _existing(paths)
-    files = expand_paths(paths)
+    skipped: list[Path] = []
+    files = expand_paths(paths, skipped)
+    note = skipped_note(skipped)
+    if note:
+        click.echo(f"提示：{note}", err=True)
     if not files:
         raise UsageError("没有找到要校验的 .xlsx 文件")
     extra = _user_codes(codes_file)
@@ -342,6 +346,8 @@ def summary_command(paths: tuple[str, ...], output: str, force: bool, no_cache: 
         if isinstance(exc, errors.JuesuanError):
             raise
         raise UsageError(f"无法写入 {output}：{os_reason(exc)}") from None
+    for note in result.notes:
+        click.echo(f"注意：{note}", err=True)
     counts = "，".join(f"{k} {v}" for k, v in result.counts().items() if v)
     click.echo(f"已写出汇总表：{result.output}（{len(result.rows)} 个文件：{counts}；重新校验 {result.verified} 个，"
                f"沿用上次结果 {result.cached} 个）")

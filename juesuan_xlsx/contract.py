@@ -79,6 +79,18 @@ def marker_from_properties(props: Mapping[str, Any]) -> Marker:
                   count, str(props.get(OUTPUT_PROPERTY) or ""))
 
 
+def mark_output(wb: Any, kind: str) -> None:
+    """Mark an openpyxl workbook as an output of this tool (``kind``: annotated, summary, export); xlsxwriter
+    writers call ``set_custom_property(OUTPUT_PROPERTY, kind, "text")``."""
+    from openpyxl.packaging.custom import StringProperty
+
+    props = wb.custom_doc_props
+    for prop in list(props):
+        if prop.name == OUTPUT_PROPERTY:
+            props.props.remove(prop)
+    props.append(StringProperty(name=OUTPUT_PROPERTY, value=kind))
+
+
 def workbook_marker(wb: Any) -> Marker:
     """The marker of a loaded workbook (openpyxl's, or :class:`juesuan_xlsx.book.Book`)."""
     return marker_from_properties({p.name: p.value for p in getattr(wb, "custom_doc_props", [])})

@@ -36,7 +36,7 @@ from .narrative.shuoming import read_shuoming_sheet
 from .reader import ReadResult, read_workbook
 from .spec import Spec, load_spec
 from .summary import Inspection, VerifyCache, file_key, inspect_files
-from .verify import FileReport, Verification, expand_paths
+from .verify import FileReport, Verification, expand_paths, skipped_note
 
 
 class MergeError(JuesuanError, ValueError):
@@ -329,11 +329,14 @@ def merge(paths: Iterable[str | Path], output: str | Path, *, dept: str | None =
         raise MergeError(f"输出文件不能同时是输入文件：{output}")
     notes: list[str] = []
     files: list[Path] = []
-    for path in expand_paths(given):
+    skipped: list[Path] = []
+    for path in expand_paths(given, skipped):
         if os.path.realpath(path) == out_real:
             notes.append(f"{path}：是本次的输出文件，未作为输入")
             continue
         files.append(path)
+    if (note := skipped_note(skipped)) is not None:
+        notes.append(note)
     if not files:
         raise MergeError("没有找到要汇总的 .xlsx 文件")
     if output.exists() and not overwrite:

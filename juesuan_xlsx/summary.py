@@ -30,11 +30,12 @@ from typing import Any
 from . import __version__, checks
 from .atomic import OutputExists, atomic_output
 from .batch import run_each
+from .contract import OUTPUT_PROPERTY
 from .errors import JuesuanError
 from .findings import Finding, Level
 from .model import figure_cell
 from .resources import templates_dir
-from .verify import FileReport, Verification, expand_paths, verify
+from .verify import FileReport, Verification, expand_paths, skipped_note, verify
 
 CACHE_SCHEMA = "juesuan-xlsx/summary-cache/1"
 MAX_HASHED_SIZE = 256 * 1024 * 1024  # larger files are verified every time (and refused by preflight anyway)
@@ -325,12 +326,15 @@ class SummaryRow:
 class SummaryResult:
     output: Path
     rows: list[SummaryRow]  # sorted: failing files first
-    totals: dict[str, Decimal]  # over every file whose figures could be read
+    totals: dict[str, Decimal]  # over every file whose figures could be read; empty when they span several years
     errors: int
     warnings: int
     reports: list[FileReport] = field(default_factory=list)  # in input order
     verified: int = 0  # files verified in this run
     cached: int = 0  # files whose results came from the cache
+    # year → totals of that year's readable files (figures of different years are never added together)
+    totals_by_year: dict[int | None, dict[str, Decimal]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the totals cannot show: the same 部门 twice, mixed years
 
     @property
     def failing(self) -> int:
@@ -363,12 +367,14 @@ def summary_row(inspection: Inspection) -> SummaryRow:
                       report.count(Level.ERROR), report.count(Level.WARNING), status, text, inspection.cached)
 
 
-def collect(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = ()) -> list[Path]:
-    """Files as given and .xlsx/.xlsm/.xls/.et files inside folders, each once, without ``exclude``."""
+def collect(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = (),
+            skipped: list[Path] | None = None) -> list[Path]:
+    """Files as given and the returns inside folders, each once, without ``exclude`` (outputs of this tool found
+    in folders go to ``skipped``, :func:`~juesuan_xlsx.verify.expand_paths`)."""
     skip = {os.path.realpath(p) for p in exclude}
     seen: set[str] = set()
     out: list[Path] = []
-    for path in expand_paths(paths):
+    for path in expand_paths(paths, skipped):
         real = os.path.realpath(path)
         if real in skip or real in seen:
             continue
@@ -390,23 +396,58 @@ def summarise(paths: Iterable[str | Path], output: str | Path, *, jobs: int | No
         raise SummaryError(f"输出文件应为 .xlsx 或 .csv：{output}")
     if output.exists() and not overwrite:
         raise OutputExists(f"文件已存在：{output}（如需覆盖请加 --force）")
-    files = collect(paths, exclude=[output])
+    skipped: list[Path] = []
+    files = collect(paths, exclude=[output], skipped=skipped)
     if not files:
         raise SummaryError("没有找到要汇总的 .xlsx 文件")
     cache_store = VerifyCache(cache_dir) if use_cache else None
     inspections = inspect_files(files, jobs=jobs, cache=cache_store, progress=progress)
     rows = sorted((summary_row(i) for i in inspections), key=lambda r: (_STATUS_RANK.get(r.status, 0), r.file))
-    totals = {key: sum((r.figures.get(key) or Decimal(0) for r in rows if r.figures is not None), Decimal(0))
-              for key, _, _ in FIGURES}
+    by_year = {year: _totals([r for r in rows if r.figures is not None and r.year == year])
+               for year in sorted({r.year for r in rows if r.figures is not None}, key=lambda y: y or 0)}
+    totals = next(iter(by_year.values())) if len(by_year) == 1 else {} if by_year else _totals([])
     result = SummaryResult(output, rows, totals, sum(r.errors for r in rows), sum(r.warnings for r in rows),
                            [i.report for i in inspections], verified=sum(1 for i in inspections if not i.cached),
-                           cached=sum(1 for i in inspections if i.cached))
+                           cached=sum(1 for i in inspections if i.cached), totals_by_year=by_year,
+                           notes=[n for n in (skipped_note(skipped), *_notes(rows, by_year)) if n])
     with atomic_output(output, overwrite=overwrite) as tmp:
         if kind == ".csv":
             _write_csv(result, tmp)
         else:
             _write_xlsx(result, tmp)
     return result
+
+
+def _totals(rows: Iterable[SummaryRow]) -> dict[str, Decimal]:
+    rows = list(rows)
+    return {key: sum((r.figures.get(key) or Decimal(0) for r in rows if r.figures is not None), Decimal(0))
+            for key, _, _ in FIGURES}
+
+
+def _notes(rows: Sequence[SummaryRow], by_year: Mapping[int | None, Any]) -> list[str]:
+    """What a reader of the totals must know: several years (totalled apart), one 部门 in several files."""
+    notes = []
+    if len(by_year) > 1:
+        years = "、".join(f"{y} 年" if y else "年度不明" for y in by_year)
+        notes.append(f"文件分属不同年度（{years}），各年度分别合计，不相加")
+    files_of: dict[tuple[str, int | None], list[str]] = {}
+    for row in rows:
+        if row.dept and row.figures is not None:
+            files_of.setdefault((row.dept, row.year), []).append(Path(row.file).name)
+    for (dept, _), files in files_of.items():
+        if len(files) > 1:
+            notes.append(f"部门“{dept}”出现在 {len(files)} 个文件中（{'、'.join(files)}），合计中重复计算")
+    return notes
+
+
+def _total_lines(result: SummaryResult) -> list[tuple[str, dict[str, Decimal], int | None]]:
+    """(label, totals, year or None for all) of each totals row: one, or one per year when they differ."""
+    readable = [r for r in result.rows if r.figures is not None]
+    if len(result.totals_by_year) <= 1:
+        return [(f"合计（{len(result.rows)} 个文件）", result.totals or _totals([]), None)]
+    return [(f"合计（{year if year else '年度不明'}{' 年' if year else ''}，"
+             f"{sum(1 for r in readable if r.year == year)} 个文件）", totals, year)
+            for year, totals in result.totals_by_year.items()]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -425,7 +466,8 @@ def csv_text(value: str) -> str:
 
 def _totals_note(result: SummaryResult) -> str:
     counts = result.counts()
-    return "，".join(f"{status} {n} 个" for status, n in counts.items() if n) + "；合计含所有能读取的文件"
+    what = "各年度分别合计" if len(result.totals_by_year) > 1 else "合计含所有能读取的文件"
+    return "；".join(["，".join(f"{status} {n} 个" for status, n in counts.items() if n), what, *result.notes])
 
 
 def _write_csv(result: SummaryResult, path: Path) -> None:
@@ -438,9 +480,11 @@ def _write_csv(result: SummaryResult, path: Path) -> None:
             writer.writerow([csv_text(row.file), csv_text(row.dept), "" if row.year is None else str(row.year),
                              *figures, str(row.errors), str(row.warnings), csv_text(row.status),
                              csv_text(row.problem)])
-        writer.writerow([csv_text(f"合计（{len(result.rows)} 个文件）"), "", "",
-                         *(f"{result.totals[k]:.2f}" for k, _, _ in FIGURES), str(result.errors),
-                         str(result.warnings), "", csv_text(_totals_note(result))])
+        for k, (label, totals, year) in enumerate(_total_lines(result)):
+            writer.writerow([csv_text(label), "", "" if year is None else str(year),
+                             *(f"{totals[key]:.2f}" for key, _, _ in FIGURES),
+                             str(result.errors) if k == 0 else "", str(result.warnings) if k == 0 else "", "",
+                             csv_text(_totals_note(result)) if k == 0 else ""])
 
 
 def _write_xlsx(result: SummaryResult, path: Path) -> None:
@@ -451,6 +495,7 @@ def _write_xlsx(result: SummaryResult, path: Path) -> None:
     try:
         wb.set_properties({"title": "部门决算报表汇总", "author": "juesuan-xlsx",
                            "comments": f"juesuan-xlsx {__version__} summary"})
+        wb.set_custom_property(OUTPUT_PROPERTY, "summary", "text")  # not a return (verify . leaves it out)
         base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1, "border_color": "#808080"}
         header = wb.add_format({**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#D9E1F2"})
         text = wb.add_format(base)
@@ -490,22 +535,36 @@ def _write_xlsx(result: SummaryResult, path: Path) -> None:
             ws.write_string(r, errors_col + 2, row.status, status_format.get(row.status, text))
             ws.write_string(r, errors_col + 3, row.problem, text)
         last = len(result.rows)
-        # the totals row sits below the filter range: sorting leaves it in place, SUBTOTAL follows the filter
-        t = last + 1
-        ws.write_string(t, 0, f"合计（{len(result.rows)} 个文件）", total_text)
-        ws.write_blank(t, 1, None, total_text)
-        ws.write_blank(t, 2, None, total_text)
+        # the totals rows sit below the filter range: sorting leaves them in place; one year's SUBTOTAL follows
+        # the filter, several years are totalled apart (SUMIF on the year column), never added together
+        for k, (label, totals, year) in enumerate(_total_lines(result)):
+            t = last + 1 + k
+            ws.write_string(t, 0, label, total_text)
+            ws.write_blank(t, 1, None, total_text)
+            if year is None:
+                ws.write_blank(t, 2, None, total_text)
+            else:
+                ws.write_number(t, 2, year, total_count)
 
-        def subtotal(col: int, value: float, fmt: Any) -> None:
-            span = f"{xl_rowcol_to_cell(1, col)}:{xl_rowcol_to_cell(last, col)}"
-            ws.write_formula(t, col, f"=SUBTOTAL(109,{span})", fmt, value)
+            def subtotal(col: int, value: float, fmt: Any, t: int = t, year: int | None = year) -> None:
+                span = f"{xl_rowcol_to_cell(1, col)}:{xl_rowcol_to_cell(last, col)}"
+                if year is None:
+                    ws.write_formula(t, col, f"=SUBTOTAL(109,{span})", fmt, value)
+                else:
+                    years = f"{xl_rowcol_to_cell(1, 2, True, True)}:{xl_rowcol_to_cell(last, 2, True, True)}"
+                    ws.write_formula(t, col, f"=SUMIF({years},{year},{span})", fmt, value)
 
-        for j, (key, _, _) in enumerate(FIGURES):
-            subtotal(first_figure + j, float(result.totals[key]), total_money)
-        subtotal(errors_col, result.errors, total_count)
-        subtotal(errors_col + 1, result.warnings, total_count)
-        ws.write_blank(t, errors_col + 2, None, total_text)
-        ws.write_string(t, errors_col + 3, _totals_note(result), total_text)
+            for j, (key, _, _) in enumerate(FIGURES):
+                subtotal(first_figure + j, float(totals[key]), total_money)
+            if k == 0:
+                subtotal(errors_col, result.errors, total_count, year=None)
+                subtotal(errors_col + 1, result.warnings, total_count, year=None)
+                ws.write_string(t, errors_col + 3, _totals_note(result), total_text)
+            else:
+                ws.write_blank(t, errors_col, None, total_text)
+                ws.write_blank(t, errors_col + 1, None, total_text)
+                ws.write_blank(t, errors_col + 3, None, total_text)
+            ws.write_blank(t, errors_col + 2, None, total_text)
         ws.autofilter(0, 0, last, len(HEADERS) - 1)
         ws.freeze_panes(1, 1)
         ws.set_landscape()

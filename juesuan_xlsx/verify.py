@@ -21,6 +21,7 @@ from typing import Any
 
 from . import checks
 from .codes import CodeInfo, Dictionary
+from .contract import read_marker
 from .engine import Engine, Figure, Outcome
 from .evaluate import Evaluation, evaluate_workbook
 from .figures import values_from_read
@@ -227,7 +228,7 @@ def _verify_workbook(path: Path, result: Verification, extra_codes: Mapping[str,
     result.inputs = read_shuoming_sheet(read.wb)
     findings.extend(shuoming_findings(read.wb, result.inputs, result.values))
     if evaluation is not None:
-        found = evaluation_findings(ctx, evaluation)
+        found = list(evaluation_findings(ctx, evaluation))
         if any(problem[0] in _LAYOUT_BROKEN for problem in read.problems):
             # a deleted or missing row: the two computations read different rows, which is the finding already
             # made (R-行已删除 …), not an internal error
@@ -244,16 +245,41 @@ def _strict(finding: Finding) -> Finding:
     return replace(finding, level=Level.ERROR)
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given, folders expanded to the .xlsx/.xlsm/.xls/.et files inside (recursively, sorted)."""
+def expand_paths(paths: Iterable[str | Path], skipped: list[Path] | None = None) -> list[Path]:
+    """Files as given, folders expanded to the .xlsx/.xlsm/.xls/.et files inside (recursively, sorted).
+
+    Inside a folder, a workbook this tool wrote as an output (an annotated copy, a summary, an exported table:
+    ``contract.OUTPUT_PROPERTY``) is not a return: it is left out, and appended to ``skipped`` when given."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in
-                              (".xlsx", ".xlsm", ".xls", ".et") and not q.name.startswith(("~$", "."))))
+            for q in sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in
+                            (".xlsx", ".xlsm", ".xls", ".et") and not q.name.startswith(("~$", "."))):
+                if is_our_output(q):
+                    if skipped is not None:
+                        skipped.append(q)
+                    continue
+                out.append(q)
         else:
             out.append(p)
     return out
+
+
+def is_our_output(path: Path) -> bool:
+    """A workbook juesuan-xlsx wrote as an output (its custom properties say so; cheap: no sheet is read)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return False
+    marker = read_marker(path)
+    return marker is not None and bool(marker.output)
+
+
+def skipped_note(skipped: Iterable[Path]) -> str | None:
+    """One line saying which outputs of this tool a folder held and were not taken as returns."""
+    names = [p.name for p in skipped]
+    if not names:
+        return None
+    shown = "、".join(names[:5]) + ("等" if len(names) > 5 else "")
+    return f"跳过 {len(names)} 个本工具写出的文件（标注副本、汇总表、导出的表格）：{shown}"
 
 
 

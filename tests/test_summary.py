@@ -300,3 +300,59 @@ def test_figures_columns_match_the_brief() -> None:
         "收入总计", "支出总计", "财政拨款", "基本支出", "项目支出", "人员经费", "公用经费",
         "三公经费预算", "三公经费决算"]
     assert HEADERS[:3] == ("文件", "部门", "年度") and HEADERS[-4:] == ("错误数", "警告数", "状态", "主要问题")
+
+
+# --- issue 15 #8: figures of different years are never added; the same 部门 twice is said -------------------------
+
+
+def test_totals_never_add_different_years_and_the_same_dept_twice_is_said(tmp_path: Path) -> None:
+    from juesuan_xlsx.cli import run
+
+    folder = tmp_path / "回收"
+    folder.mkdir()
+    shutil.copyfile(SEED, folder / "a-2024.xlsx")
+    assert run(["new", "2025", "-o", str(folder / "b-2025.xlsx"), "--dept", "别的局"]) == 0
+    wb = openpyxl.load_workbook(folder / "b-2025.xlsx")
+    wb["公开04表"]["C7"] = 10  # 一般公共预算财政拨款收入 of 2025
+    wb.save(folder / "b-2025.xlsx")
+    result = summarise([folder], tmp_path / "s.csv", jobs=1, use_cache=False)
+    assert result.totals == {}  # no all-years total
+    assert sorted(result.totals_by_year) == [2024, 2025]
+    assert result.totals_by_year[2024]["income"] == SEED_FIGURES["income"]
+    assert result.totals_by_year[2025]["fiscal"] == Decimal("10")
+    assert any("不同年度" in n for n in result.notes)
+    lines = list(csv.reader(io.StringIO((tmp_path / "s.csv").read_text(encoding="utf-8-sig"))))
+    assert [line[0] for line in lines[-2:]] == ["合计（2024 年，1 个文件）", "合计（2025 年，1 个文件）"]
+    xlsx = summarise([folder], tmp_path / "s.xlsx", jobs=1, use_cache=False)
+    ws = openpyxl.load_workbook(xlsx.output).active
+    assert ws.cell(4, 1).value == "合计（2024 年，1 个文件）" and ws.cell(5, 1).value == "合计（2025 年，1 个文件）"
+    assert str(ws.cell(4, 4).value).startswith("=SUMIF($C$2:$C$3,2024,")
+
+    shutil.copyfile(SEED, folder / "c-副本.xlsx")  # the same 部门 in a second file
+    again = summarise([folder], tmp_path / "s2.csv", jobs=1, use_cache=False)
+    assert any("出现在 2 个文件中" in n and "a-2024.xlsx" in n and "c-副本.xlsx" in n for n in again.notes)
+
+
+# --- issue 15 #21: outputs of this tool found in a folder are not returns ------------------------------------------
+
+
+def test_outputs_of_this_tool_are_skipped_in_folders_and_said_once(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from juesuan_xlsx.cli import run
+
+    folder = tmp_path / "回收"
+    folder.mkdir()
+    shutil.copyfile(SEED, folder / "a.xlsx")
+    assert run(["verify", str(folder), "--annotate", str(folder)]) == 0  # a.标注.xlsx
+    assert run(["summary", str(folder), "-o", str(folder / "总览.xlsx")]) == 0
+    assert run(["export", str(folder / "a.xlsx"), "--to", "xlsx"]) == 0  # a-公开.xlsx
+    assert sorted(p.name for p in folder.iterdir()) == ["a-公开.xlsx", "a.xlsx", "a.标注.xlsx", "总览.xlsx"]
+    capsys.readouterr()
+    assert run(["verify", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count("跳过 3 个本工具写出的文件") == 1
+    assert "共 1 个文件" in captured.out
+    result = summarise([folder], tmp_path / "s.csv", jobs=1, use_cache=False)
+    assert [Path(r.file).name for r in result.rows] == ["a.xlsx"]
+    assert any("跳过 3 个" in n for n in result.notes)
+    assert run(["verify", str(folder / "a.标注.xlsx")]) in (0, 1)  # named explicitly: verified as asked

@@ -14,7 +14,7 @@ from typing import Any
 from xlsxwriter.workbook import Workbook
 
 from .. import __version__
-from ..contract import CREATED
+from ..contract import CREATED, OUTPUT_PROPERTY
 from ..narrative.document import document_spec
 from ..narrative.values import WorkbookValues
 from .tables import STAMP, STAMP_NOTE, PubTable, header_merges, publication_tables
@@ -29,6 +29,7 @@ def write_xlsx(values: WorkbookValues, path: Path, *, stamped: bool = False) -> 
     title = f"{values.year}年度{values.dept}部门决算公开表" + (f"（{STAMP}）" if stamped else "")
     wb.set_properties({"title": title, "subject": values.dept or "部门决算", "author": "juesuan-xlsx",
                        "comments": (STAMP_NOTE if stamped else f"juesuan-xlsx {__version__}"), "created": CREATED})
+    wb.set_custom_property(OUTPUT_PROPERTY, "export", "text")  # a publication, not a return: verify . skips it
     fmt = _formats(wb)
     doc = document_spec(values.year, values.profile)
     heading = "" if doc.dept_line else doc.text(doc.tables_title, values.year, values.dept or "（部门名称未填写）")
