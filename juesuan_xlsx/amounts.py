@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
+
+from openpyxl.utils.datetime import to_excel
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
@@ -22,7 +26,7 @@ class Amount:
     """``value`` is what a SUM sees (text counts 0); ``meant`` is the number the text spells, if any."""
 
     value: Decimal
-    kind: str  # blank | number | text-number | full-width | grouped | text | bool
+    kind: str  # blank | space | number | text-number | full-width | grouped | text | bool | date
     meant: Decimal | None = None
 
     @property
@@ -33,14 +37,20 @@ class Amount:
 def parse_amount(raw: Any) -> Amount:
     if raw is None:
         return Amount(Decimal(0), "blank")
-    if isinstance(raw, bool):
+    if isinstance(raw, bool):  # SUM and SUMIF skip a logical value in a cell (Excel; the verifier follows it)
         return Amount(Decimal(0), "bool")
+    if isinstance(raw, dt.datetime | dt.date | dt.time | dt.timedelta):
+        # a number in a date format: every formula sees the serial number (45657 for 2024-12-31)
+        return Amount(Decimal(repr(float(to_excel(raw)))), "date")
+    if isinstance(raw, float) and not math.isfinite(raw):  # no spreadsheet cell holds one
+        return Amount(Decimal(0), "text")
     if isinstance(raw, int | float):
         # repr gives the shortest text that round-trips: 203.08 stays 203.08, not 203.0800000000000125…
         return Amount(without_noise(Decimal(repr(raw))) if isinstance(raw, float) else Decimal(raw), "number")
     text = str(raw).strip()
     if not text:
-        return Amount(Decimal(0), "blank")
+        # "" is blank to every formula; spaces are not (the 校验 sheet's <>"" counts the cell as filled)
+        return Amount(Decimal(0), "space" if str(raw) else "blank")
     plain = text.translate(_FULL_WIDTH).replace(" ", "").replace("\u3000", "")
     kind = "full-width" if plain != text.replace(" ", "").replace("\u3000", "") else "text-number"
     if _GROUPED.fullmatch(plain):

@@ -7,6 +7,7 @@ disagreement is reported as X-内部不一致, an internal error — and the typ
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from decimal import Decimal
@@ -15,8 +16,10 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from juesuan_xlsx.amounts import without_noise
+from juesuan_xlsx.amounts import parse_amount, without_noise
 from juesuan_xlsx.cli import run
 from juesuan_xlsx.verify import Verification, verify
 
@@ -70,6 +73,64 @@ def test_full_width_code_digits_get_a_full_width_finding_not_a_missing_parent(se
     assert at(result, "C-编码全角数字") == [f"{T02}!A10"]
     assert "2013201" in next(f.message for f in result.report.findings if f.code == "C-编码全角数字")
     assert "C-缺少上级科目" not in result.report.codes()
+
+
+# -- item 2: every value a spreadsheet cell accepts, seen alike by both computations ---------------------------
+
+INPUT_CELLS = [(T02, "D10"), (T02, "D9"), (T06, "F22"), ("公开09表", "B8"), ("公开05表", "E10"), ("公开03表", "D13")]
+ERROR_VALUES = ["#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
+CELL_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.floats(min_value=-1e14, max_value=1e14, allow_nan=False),
+    st.integers(min_value=-10**15, max_value=10**15),
+    st.decimals(min_value=0, max_value=10**7, places=2).map(float),
+    st.builds(lambda a, b: a - b, st.sampled_from([0.3, 1.1, 203.08, 0.7]), st.sampled_from([0.22, 0.1, 0.01, 0.2])),
+    st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(9999, 12, 31)),
+    st.dates(min_value=dt.date(1900, 3, 1)),
+    st.times(),
+    st.sampled_from(ERROR_VALUES),  # openpyxl writes these as error values (t="e"), as Excel stores a typed #N/A
+    # any text a worksheet can hold (no control characters), but not a formula
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=8).filter(lambda s: not s.startswith("=")),
+    st.sampled_from(["12.5", "１２.５", "1,234.50", "—", " ", "\u3000", "0"]),
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(changes=st.dictionaries(st.sampled_from(INPUT_CELLS), CELL_VALUES, min_size=1, max_size=3))
+def test_both_computations_agree_on_every_value_a_spreadsheet_cell_accepts(changes, tmp_path_factory):
+    # (not the seed_bytes fixture: hypothesis would show its 200 kB in every example's repr)
+    path = edited(SEED.read_bytes(), tmp_path_factory.mktemp("cell") / "t.xlsx", changes)
+    result = verify(path)
+    assert not internal(result), changes
+    for (sheet, ref), value in changes.items():
+        if value is not None and value != "" and value != 0:  # every typed non-number is named at its cell
+            kind = parse_amount(value).kind
+            if kind not in ("blank", "number"):
+                assert f"{sheet}!{ref}" in {f.where for f in result.report.findings}, (changes, kind)
+
+
+def test_a_date_in_an_amount_cell_counts_as_its_serial_number_in_both_computations(seed_bytes, tmp_path):
+    result = verify(edited(seed_bytes, tmp_path / "t.xlsx", {(T02, "D10"): dt.datetime(2024, 12, 31)}))
+    assert not internal(result)
+    found = next(f for f in result.report.findings if f.code == "I-日期金额")
+    assert found.where == f"{T02}!D10" and "2024-12-31" in found.message and "45,657.00" in found.message
+    assert "00:00:00" not in found.message
+
+
+def test_a_boolean_amount_is_shown_as_the_spreadsheet_shows_it(seed_bytes, tmp_path):
+    result = verify(edited(seed_bytes, tmp_path / "t.xlsx", {(T02, "D10"): True}))
+    assert not internal(result)
+    found = next(f for f in result.report.findings if f.code == "I-非数字")
+    assert "“TRUE”" in found.message and "True" not in found.message
+
+
+def test_a_cell_holding_only_spaces_is_not_blank_to_the_workbook(seed_bytes, tmp_path):
+    # the 校验 sheet counts a non-blank cell (<>"") into the allowed 尾差: the engine must count it too
+    result = verify(edited(seed_bytes, tmp_path / "t.xlsx", {(T06, "F22"): " "}))
+    assert not internal(result)
+    assert at(result, "I-只有空格") == [f"{T06}!F22"]
 
 
 # -- item 4: floating-point noise -------------------------------------------------------------------------------

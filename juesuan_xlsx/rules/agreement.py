@@ -84,7 +84,12 @@ def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return bool(a == b)
     if isinstance(a, int | float | Decimal) and isinstance(b, int | float | Decimal):
-        return abs(Decimal(repr(float(a))) - Decimal(repr(float(b)))) <= Decimal("0.000001")
+        x, y = Decimal(repr(float(a))), Decimal(repr(float(b)))
+        if not (x.is_finite() and y.is_finite()):
+            return x == y
+        # 10⁻⁶ absolutely, or 10⁻¹² of the figure: a double holds about 16 digits, so beyond 10⁶ 万元 (an implausible
+        # figure, reported as such) the two computations may differ in digits that no longer mean anything
+        return abs(x - y) <= max(Decimal("0.000001"), max(abs(x), abs(y)) * Decimal("1e-12"))
     if a in (None, "") and b in (None, ""):
         return True
     if a in (None, "") and isinstance(b, int | float | Decimal):

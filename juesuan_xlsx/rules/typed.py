@@ -1,7 +1,9 @@
-"""Rules on the figures typed into input cells: text, booleans, too many decimals, negatives."""
+"""Rules on the figures typed into input cells: text, booleans, dates, too many decimals, negatives, implausible
+magnitudes and figures typed in 元 where 万元 is meant."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -44,11 +46,24 @@ def amount_problems(ctx: Context, cell: Cell, raw: Any, amount: Amount) -> Itera
     if amount.kind in KIND_TEXT:
         yield finding(checks.TEXT_NUMBER, where, table=table, value=raw, detail=KIND_TEXT[amount.kind],
                       number=amount.meant or Decimal(0))
-    elif amount.kind in ("text", "bool"):
+    elif amount.kind == "bool":  # as the spreadsheet shows it: TRUE, not Python's True
+        yield finding(checks.NOT_A_NUMBER, where, table=table, value="TRUE" if raw else "FALSE")
+    elif amount.kind == "text":
         yield finding(checks.NOT_A_NUMBER, where, table=table, value=raw)
+    elif amount.kind == "space":
+        yield finding(checks.SPACES_ONLY, where, table=table)
+    elif amount.kind == "date":
+        yield finding(checks.DATE_AMOUNT, where, table=table, value=_date_text(raw), number=amount.value)
     elif amount.kind == "number":
         if decimals(amount.value) > 2:
             yield finding(checks.DECIMALS, where, table=table, value=amount.value,
                           rounded=amount.value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
         if amount.value < 0:
             yield finding(checks.NEGATIVE, where, table=table, value=amount.value)
+
+
+def _date_text(raw: Any) -> str:
+    """A date as the accountant sees it (2024-12-31, 12:30:00), not Python's 2024-12-31 00:00:00."""
+    if isinstance(raw, dt.datetime) and raw.time() == dt.time():
+        return raw.date().isoformat()
+    return raw.isoformat() if isinstance(raw, dt.date | dt.time) else str(raw)
