@@ -109,6 +109,31 @@ def _parse_codes(text: str | None) -> tuple[str, ...] | None:
     return codes
 
 
+def _profile_of(like: str | None) -> str | None:
+    """The layout of the workbook given to --like (its marker), to continue in when --profile is not given."""
+    from .contract import read_marker
+
+    marker = read_marker(like) if like else None
+    return marker.profile if marker is not None else None
+
+
+def _check_prior(path: str, last: Any, spec: Any) -> None:
+    """--like takes last year's figures as 上年数: refuse a file that cannot give them (issue 15 #9)."""
+    from .checks import BLANK_RETURN
+
+    prior = last.spec
+    if prior is not None and prior.year != spec.year - 1:
+        raise UsageError(f"--like 应给出上一年度（{spec.year - 1} 年）的报表，{path} 是 {prior.year} 年的")
+    errors = sum(1 for f in last.report.findings if f.level.value == "error")
+    if errors:
+        raise UsageError(f"上年报表 {path} 有 {errors} 个错误，其数字不能作为上年数："
+                         f"请先改正（juesuan-xlsx verify {path}）")
+    if BLANK_RETURN.code in last.report.codes():
+        raise UsageError(f"上年报表 {path} 没有填写任何金额（空白模板），没有上年数可沿用")
+    if prior is not None and prior.profile != spec.profile:
+        click.echo(f"注意：上年报表是{prior.layout_name}，新模板按{spec.layout_name}生成（--profile）", err=True)
+
+
 def _carry(path: str, spec: Any) -> tuple[Any, str]:
     """What ``new --like`` takes from last year's workbook, and its 部门; the workbook is read once."""
     from .carry import carry_forward
@@ -118,6 +143,7 @@ def _carry(path: str, spec: Any) -> tuple[Any, str]:
     if last.read is None:
         problem = "；".join(f.message for f in last.report.findings if f.level.value == "error")
         raise UsageError(f"无法读取上年报表 {path}：{problem or last.report.kind}")
+    _check_prior(path, last, spec)
     try:
         return carry_forward(last, spec), last.dept
     except (OSError, ValueError, KeyError) as exc:
@@ -127,8 +153,9 @@ def _carry(path: str, spec: Any) -> tuple[Any, str]:
 @cli.command("new", context_settings=CONTEXT, options_metavar="[选项]")
 @click.argument("year", type=int)
 @click.option("--dept", default="", help="部门（单位）名称，写入每张表的“部门：”一行。")
-@click.option("--profile", default="central", show_default=True,
-              help="表样格式：central（通用/中央、湖南等）或 shanghai（上海）。")
+@click.option("--profile", default=None,
+              help="表样格式：central（通用/中央、湖南等，默认）或 shanghai（上海）；"
+                   "给了 --like 时默认沿用上年报表的表样。")
 @click.option("--codes", "codes_text", metavar="编码,编码,…",
               help="本部门使用的功能分类科目（项级 7 位即可，类、款自动补齐）。不给则生成可自由填写科目的空白行。")
 @click.option("--codes-file", type=click.Path(dir_okay=False), metavar="文件.csv",
@@ -138,7 +165,7 @@ def _carry(path: str, spec: Any) -> tuple[Any, str]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="文件.xlsx",
               help="输出文件，默认“YEAR年部门决算公开表.xlsx”。")
 @click.option("--force", is_flag=True, help="输出文件已存在时覆盖。")
-def new_command(year: int, dept: str, profile: str, codes_text: str | None, codes_file: str | None,
+def new_command(year: int, dept: str, profile: str | None, codes_text: str | None, codes_file: str | None,
                 like: str | None, output: str | None, force: bool) -> None:
     """生成 YEAR 年度的部门决算公开表模板（一个 .xlsx 工作簿，含九张表、填表说明和校验表）。
 
@@ -150,7 +177,7 @@ def new_command(year: int, dept: str, profile: str, codes_text: str | None, code
     from .generate import Options, generate
 
     output = _output(output, (".xlsx",))
-    spec = _load_spec(year, profile.lower())
+    spec = _load_spec(year, (profile or _profile_of(like) or "central").lower())
     codes = _parse_codes(codes_text)
     dictionary = _dictionary(spec, codes_file)
     path = Path(output or f"{year}年部门决算公开表.xlsx")

@@ -189,3 +189,39 @@ def test_dept_typed_in_the_template_is_read_back_and_warned_when_empty(in_tmp, c
     assert run(["verify", "--json", "t.xlsx"]) == 0
     out = capsys.readouterr().out
     assert '"dept": "某某局"' in out and "I-部门未填写" not in out
+
+
+# -- issue 15 #9: --like takes 上年数 only from last year's consistent, filled return, in its own layout ------------
+
+SEED = os.path.join(os.path.dirname(__file__), "..", "examples", "seed-2024.xlsx")
+
+
+def test_like_refuses_what_cannot_give_last_years_figures(in_tmp, capsys):
+    assert run(["new", "2024", "--like", SEED, "-o", "same.xlsx"]) == 2  # the same year
+    assert "应给出上一年度（2023 年）的报表" in capsys.readouterr().err
+    assert run(["new", "2025", "-o", "later.xlsx"]) == 0
+    assert run(["new", "2024", "--like", "later.xlsx", "-o", "x.xlsx"]) == 2  # a later year
+    assert "是 2025 年的" in capsys.readouterr().err
+    wb = openpyxl.load_workbook(SEED)
+    wb["公开01表"]["C36"] = 1  # a total typed over: errors
+    wb.save(in_tmp / "bad.xlsx")
+    assert run(["new", "2025", "--like", "bad.xlsx", "-o", "x.xlsx"]) == 2
+    assert "个错误，其数字不能作为上年数" in capsys.readouterr().err
+    assert run(["new", "2024", "-o", "blank.xlsx"]) == 0
+    assert run(["new", "2025", "--like", "blank.xlsx", "-o", "x.xlsx"]) == 2
+    assert "没有填写任何金额" in capsys.readouterr().err
+    assert not (in_tmp / "x.xlsx").exists() and not (in_tmp / "same.xlsx").exists()
+
+
+def test_like_continues_in_last_years_layout_and_says_when_told_otherwise(in_tmp, capsys):
+    from juesuan_xlsx.filling import load_fill_file
+    from juesuan_xlsx.generate import Options, generate
+    from juesuan_xlsx.spec import load_spec
+
+    shanghai = load_spec(2024, "shanghai")
+    data = load_fill_file(os.path.join(os.path.dirname(SEED), "seed-2024.toml"), shanghai)
+    generate(shanghai, in_tmp / "sh.xlsx", Options(dept="上海某局", filling=data.filling))
+    assert run(["new", "2025", "--like", "sh.xlsx", "-o", "a.xlsx"]) == 0
+    assert "上海格式" in capsys.readouterr().out  # no --profile: last year's layout
+    assert run(["new", "2025", "--like", "sh.xlsx", "--profile", "central", "-o", "b.xlsx"]) == 0
+    assert "注意：上年报表是上海格式（shanghai），新模板按通用格式（central）生成" in capsys.readouterr().err
