@@ -380,6 +380,24 @@ def summary_command(paths: tuple[str, ...], output: str, force: bool, no_cache: 
                f"沿用上次结果 {result.cached} 个）")
 
 
+@cli.command("serve", context_settings=CONTEXT, options_metavar="[选项]")
+@click.option("--host", default=None, metavar="地址",
+              help="监听的地址，默认 127.0.0.1（只有本机能打开）；给出其他地址时本机以外也能访问（会提示）。")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="端口。")
+@click.option("--open", "open_browser", is_flag=True, help="启动后用默认浏览器打开页面。")
+@jobs_option
+def serve_command(host: str | None, port: int, open_browser: bool, jobs: int | None) -> None:
+    """启动本机网页：拖入文件即可校验、看问题、下载标注副本和总览表，生成模板、导出公开文件、汇总。
+
+    \b
+    上传的文件只保存在本机的临时文件夹中，下载后、超时或停止服务（Ctrl-C）时删除。
+    例：juesuan-xlsx serve --open
+    """
+    from .serve import serve  # here, so that other commands do not import the web framework
+
+    serve(host or "127.0.0.1", port, open_browser=open_browser, jobs=jobs, echo=click.echo)
+
+
 @cli.command("rules", context_settings=CONTEXT, options_metavar="[选项]")
 @click.option("--year", type=int, default=2024, show_default=True, help="年度。")
 @click.option("--profile", default="central", show_default=True, help="表样格式。")
