@@ -19,6 +19,13 @@ CENT = Decimal("0.01")
 # spreadsheet as 0.08.  Far below a 分 and far above binary noise (a few units in the last place of a double,
 # hence the relative part for large figures).
 NOISE = Decimal("1e-9")
+# The largest figure one department's table can plausibly hold, in 万元: 1 万亿元.  No single department's 部门决算
+# comes near it (the largest central departments publish totals of some 千亿元, and all central-level 一般公共预算
+# spending is about 3.8 万亿元 a year), and below it every figure with its 分 and the sum of thousands of them are
+# exact in binary floating point (< 2⁵³ 分), so the workbook's formulas and the Decimal engine agree to the 分.
+# A larger figure is an error with a unit hint (元 typed where 万元 is meant is 10,000 times too large).
+LARGEST = Decimal(100_000_000)
+YUAN_PER_WAN = Decimal(10_000)
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,11 @@ def without_noise(value: Decimal) -> Decimal:
     return value
 
 
+def implausible(value: Decimal) -> bool:
+    """Too large for any department's table in 万元 (:data:`LARGEST`)."""
+    return abs(value) >= LARGEST
+
+
 def decimals(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
@@ -94,5 +106,7 @@ def decimals(value: Decimal) -> int:
 def fmt(value: Decimal | float | int) -> str:
     """An amount as the report shows it: two decimals, more only when the figure has them."""
     d = value if isinstance(value, Decimal) else Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if d.is_finite() and abs(d) >= Decimal("1e15"):  # 1e300 as 1.00E+300, not three hundred digits
+        return f"{d:.2E}"
     places = max(2, decimals(d))
     return f"{d:,.{places}f}"

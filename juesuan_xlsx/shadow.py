@@ -8,10 +8,10 @@ those, so that all formula cells of a workbook can be compared with the headless
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from .amounts import parse_amount
+from .amounts import cents, parse_amount
 from .codes import Dictionary
 from .contract import CHECK_SHEET, UNKNOWN_NAME
 from .engine import Engine, Figure, Outcome, Status, judge
@@ -122,7 +122,7 @@ def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Eng
             left, right = outcome.left, outcome.right
             out[(CHECK_SHEET, r, 3)] = left
             out[(CHECK_SHEET, r, 4)] = right
-            difference = (left - right).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            difference = cents(left - right)
             out[(CHECK_SHEET, r, 9)] = Decimal(outcome.k)
             out[(CHECK_SHEET, r, 6)] = Decimal(outcome.k) * Decimal("0.005")
             number = outcome.status.number

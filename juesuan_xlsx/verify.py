@@ -38,7 +38,7 @@ from .rules.context import Context, finding, new_context
 from .rules.formulas import formula_findings
 from .rules.relations import relation_findings
 from .rules.shuoming import shuoming_findings
-from .rules.typed import read_inputs
+from .rules.typed import read_inputs, unit_findings
 from .spec import Spec
 
 # 1.1: each finding has "values", its numeric args as plain Decimal strings beside their display text in "args"
@@ -224,6 +224,7 @@ def _verify_workbook(path: Path, result: Verification, extra_codes: Mapping[str,
     ctx.outcomes = ctx.engine.check_all(ctx.figures)
     result.figures, result.outcomes = ctx.figures, ctx.outcomes
     findings.extend(relation_findings(ctx))
+    findings.extend(unit_findings(ctx))
     result.values = values_from_read(read, dictionary if extra_codes else None, engine=ctx.engine)
     result.inputs = read_shuoming_sheet(read.wb)
     findings.extend(shuoming_findings(read.wb, result.inputs, result.values))

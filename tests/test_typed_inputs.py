@@ -19,8 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from juesuan_xlsx.amounts import parse_amount, without_noise
+from juesuan_xlsx.amounts import LARGEST, parse_amount, without_noise
 from juesuan_xlsx.cli import run
+from juesuan_xlsx.export import export
 from juesuan_xlsx.verify import Verification, verify
 
 from .corpus import SEED
@@ -82,7 +83,7 @@ ERROR_VALUES = ["#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL
 CELL_VALUES = st.one_of(
     st.none(),
     st.booleans(),
-    st.floats(min_value=-1e14, max_value=1e14, allow_nan=False),
+    st.floats(min_value=-1e307, max_value=1e307, allow_nan=False),
     st.integers(min_value=-10**15, max_value=10**15),
     st.decimals(min_value=0, max_value=10**7, places=2).map(float),
     st.builds(lambda a, b: a - b, st.sampled_from([0.3, 1.1, 203.08, 0.7]), st.sampled_from([0.22, 0.1, 0.01, 0.2])),
@@ -131,6 +132,42 @@ def test_a_cell_holding_only_spaces_is_not_blank_to_the_workbook(seed_bytes, tmp
     result = verify(edited(seed_bytes, tmp_path / "t.xlsx", {(T06, "F22"): " "}))
     assert not internal(result)
     assert at(result, "I-只有空格") == [f"{T06}!F22"]
+
+
+# -- item 3: implausible magnitudes -----------------------------------------------------------------------------
+
+def test_a_huge_amount_is_a_finding_with_a_unit_hint_not_an_internal_error(seed_bytes, tmp_path):
+    path = edited(seed_bytes, tmp_path / "t.xlsx", {(T02, "D10"): 1e300})
+    result = verify(path)
+    assert not internal(result)
+    assert at(result, "I-金额过大") == [f"{T02}!D10"]
+    # export refuses a workbook with errors, and --force writes it without a Decimal traceback
+    for to in ("docx", "xlsx", "json"):
+        export(path, to, tmp_path / f"out.{to}", force=True)
+        assert (tmp_path / f"out.{to}").stat().st_size > 0
+
+
+@pytest.mark.parametrize("value", [1e15, 123456789.0])
+def test_amounts_of_a_trillion_yuan_or_more_are_implausible(seed_bytes, tmp_path, value):
+    result = verify(edited(seed_bytes, tmp_path / "t.xlsx", {(T06, "F22"): value}))
+    assert not internal(result)
+    assert at(result, "I-金额过大") == [f"{T06}!F22"]
+    assert Decimal(value) >= LARGEST
+
+
+def test_an_amount_typed_in_yuan_gets_a_unit_hint(seed_bytes, tmp_path):
+    # 203.08 万元 typed as 2,030,800 元: read at a 10,000th of its size, the 不符 it causes is gone
+    result = verify(edited(seed_bytes, tmp_path / "t.xlsx", {(T02, "D10"): 2030800}))
+    assert not internal(result)
+    found = next(f for f in result.report.findings if f.code == "I-疑似按元填写")
+    assert found.where == f"{T02}!D10" and found.level.value == "warning"
+    assert "203.08" in found.message and found.values["wan"] == "203.08"
+
+
+def test_a_large_amount_that_is_right_gets_no_unit_hint(seed_bytes, tmp_path):
+    # a 6-digit figure typed consistently everywhere it is needed breaks nothing: no hint
+    result = verify(edited(seed_bytes, tmp_path / "t.xlsx", {("公开09表", "F8"): 20000, ("公开09表", "L8"): 20000}))
+    assert "I-疑似按元填写" not in result.report.codes()
 
 
 # -- item 4: floating-point noise -------------------------------------------------------------------------------

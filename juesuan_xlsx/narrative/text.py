@@ -23,9 +23,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
+from ..amounts import cents
 from ..model import Cell
 from ..spec import SUM_ROW, chinese_ordinal
 from .document import DocumentSpec, document_spec
@@ -60,7 +61,7 @@ class Figure:
     @property
     def text(self) -> str:
         if self.unit in ("万元", "%"):
-            return f"{self.value.quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
+            return f"{cents(self.value):.2f}"
         return f"{int(self.value)}"
 
 
@@ -133,7 +134,7 @@ def narrative_text(sections: Iterable[Section]) -> str:
 
 def percent(value: Decimal) -> Decimal:
     """A share or rate: two decimals, rounded half-up."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return cents(value)
 
 
 def sum_figure(figures: Sequence[Figure], unit: str = "万元") -> Figure:

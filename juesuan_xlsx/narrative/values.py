@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .. import amounts
 from ..codes import Dictionary, expand_codes
 from ..contract import UNKNOWN_NAME
-from ..engine import CENT, Engine, Figure
+from ..engine import Engine, Figure
 from ..model import Cell, Instance
 from ..spec import SUM_ROW, Spec, Table
 
@@ -23,8 +24,8 @@ ZERO = Decimal("0.00")
 
 
 def cents(value: Decimal) -> Decimal:
-    """Two decimals, rounded half-up (never truncated, never float)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    """Two decimals, rounded half-up (never truncated, never float), however large the figure."""
+    return amounts.cents(value)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from .. import checks
-from ..amounts import KIND_TEXT, Amount, decimals, parse_amount
+from ..amounts import KIND_TEXT, LARGEST, YUAN_PER_WAN, Amount, cents, decimals, fmt, implausible, parse_amount
+from ..engine import Outcome, Status
 from ..findings import Finding
 from ..model import Cell
 from ..reader import typed_figures
@@ -55,11 +56,46 @@ def amount_problems(ctx: Context, cell: Cell, raw: Any, amount: Amount) -> Itera
     elif amount.kind == "date":
         yield finding(checks.DATE_AMOUNT, where, table=table, value=_date_text(raw), number=amount.value)
     elif amount.kind == "number":
-        if decimals(amount.value) > 2:
-            yield finding(checks.DECIMALS, where, table=table, value=amount.value,
-                          rounded=amount.value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        if implausible(amount.value):
+            wan = cents(amount.value / YUAN_PER_WAN)
+            hint = (f"金额单位为万元：如果填写的是元，应为 {fmt(wan)} 万元。" if not implausible(wan)
+                    else "请核对是否多输了数字。")
+            yield finding(checks.TOO_LARGE, where, table=table, value=amount.value, limit=LARGEST, hint=hint)
+        elif decimals(amount.value) > 2:
+            yield finding(checks.DECIMALS, where, table=table, value=amount.value, rounded=cents(amount.value))
         if amount.value < 0:
             yield finding(checks.NEGATIVE, where, table=table, value=amount.value)
+
+
+MAX_UNIT_TRIALS = 20  # the largest typed figures tried at a 10,000th of their size, at 2 ms a trial
+
+
+def unit_findings(ctx: Context) -> Iterator[Finding]:
+    """A figure typed in 元 where the table means 万元: a typed figure of 10,000 or more that, read at a 10,000th of
+    its size (rounded to 分, as a conversion to 万元 prints it), turns some 不符 relations into 相符 or 尾差 and breaks
+    none.  Only a hint (a warning): the relation findings stay as they are.  Run after the relations."""
+    failing = {i for i, o in enumerate(ctx.outcomes) if o.status == Status.MISMATCH}
+    if not failing:
+        return
+    candidates = sorted((c for c, v in ctx.inputs.items()
+                         if YUAN_PER_WAN <= abs(v) and not implausible(v) and c in ctx.read.cells),
+                        key=lambda c: -abs(ctx.inputs[c]))[:MAX_UNIT_TRIALS]
+    for cell in candidates:
+        value = ctx.inputs[cell]
+        wan = cents(value / YUAN_PER_WAN)
+        outcomes = ctx.engine.check_all(ctx.engine.compute({**ctx.inputs, cell: wan}, ctx.typed_over))
+        still = {i for i, o in enumerate(outcomes) if o.status == Status.MISMATCH}
+        if still < failing:
+            mended = [ctx.outcomes[i] for i in sorted(failing - still)]
+            examples = "、".join(_outcome_place(ctx, o) for o in mended[:3])
+            yield finding(checks.IN_YUAN, ctx.where(cell), table=cell.table, value=value, wan=wan,
+                          count=len(mended), examples=examples)
+
+
+def _outcome_place(ctx: Context, outcome: Outcome) -> str:
+    anchor = outcome.equation.anchor
+    place = f" {ctx.read.where(anchor)}" if anchor is not None and anchor in ctx.read.cells else ""
+    return outcome.equation.relation.code + place
 
 
 def _date_text(raw: Any) -> str:
