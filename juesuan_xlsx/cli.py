@@ -174,7 +174,7 @@ def new_command(year: int, dept: str, profile: str | None, codes_text: str | Non
         juesuan-xlsx new 2024 --codes 2013201,2080505,2210201 -o 某某局2024.xlsx
         juesuan-xlsx new 2025 --like 2024年报表.xlsx
     """
-    from .generate import Options, generate
+    from .generate import Options, check_template_codes, generate
 
     output = _output(output, (".xlsx",))
     spec = _load_spec(year, (profile or _profile_of(like) or "central").lower())
@@ -193,6 +193,7 @@ def new_command(year: int, dept: str, profile: str | None, codes_text: str | Non
         for item in carried.renamed:
             click.echo(f"  科目 {item.code} 改名：{item.old} → {item.new}")
     if codes:
+        check_template_codes(spec, codes, dictionary)  # refused before any hint about names (issue 15 #10)
         unknown = [c for c in codes if dictionary.name(c) is None]
         if unknown:
             click.echo(f"提示：以下科目不在内置字典中，请在表中“科目名称”列填写名称：{'、'.join(unknown)}", err=True)

@@ -6,7 +6,7 @@ equation, every per-row status a per-row check of a free-entry table.  Nothing h
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +18,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import __version__
 from .atomic import atomic_output
-from .codes import Dictionary, expand_codes
+from .codes import CodeError, Dictionary, check_func_code, expand_codes
 from .contract import (
     CHECK_CODENAME,
     CHECK_SHEET,
@@ -86,6 +86,7 @@ def build_instance(spec: Spec, options: Options) -> Instance:
                 need = max(table.free_rows, len(rows) + 20)
                 inst.code_tables[tid] = CodeTable([CodeRow(f"#{i + 1}", None) for i in range(need)], True)
         return inst
+    check_template_codes(spec, options.codes, dictionary)
     full = expand_codes(options.codes)
     per_table: dict[str, list[tuple[str, str]]] = {}
     for table in spec.tables:
@@ -94,6 +95,31 @@ def build_instance(spec: Spec, options: Options) -> Instance:
         wanted = full if table.fund is None else [c for c in full if _fund_of(c, full, dictionary) == table.fund]
         per_table[table.id] = [(c, dictionary.name(c) or "") for c in wanted]
     return Instance.fixed(spec, per_table)
+
+
+def check_template_codes(spec: Spec, codes: Iterable[str], dictionary: Dictionary) -> None:
+    """Refuse codes a fixed-row template cannot work with (CodeError, naming each code):
+
+    - a 类 or 款 with no 项 below it among the codes: its row would be a formula summing nothing (=0), with no
+      cell to type its amount in — the template's 类/款 rows add up their 项 rows;
+    - a code whose 类 is not one of the layout's 类 rows of the 收入支出决算总表 and 财政拨款收入支出决算总表: its
+      amounts would reach the code tables' 合计 but no 类 row there, so the workbook could never balance."""
+    codes = [check_func_code(c) for c in codes]
+    problems: list[str] = []
+    outside = sorted({c for c in codes if c[:3] not in spec.class_codes})
+    if outside:
+        classes = f"{spec.class_codes[0]}—{spec.class_codes[-1]} 共 {len(spec.class_codes)} 个"
+        problems.append(f"科目 {'、'.join(outside)} 所属的类不在本表样的类级科目中（{classes}），"
+                        "收入支出决算总表无法与之平衡，请核对编码")
+    for code in sorted({c for c in codes if len(c) < 7 and c[:3] in spec.class_codes}):
+        if not any(len(c) == 7 and c.startswith(code) for c in codes):
+            known = [c for c in sorted(dictionary.entries) if len(c) == 7 and c.startswith(code)][:3]
+            hint = f"，如 {'、'.join(known)}" if known else ""
+            level = "类" if len(code) == 3 else "款"
+            problems.append(f"科目 {code} 是{level}级编码，却没有给出它下面的项级（7 位）科目{hint}："
+                            "类、款行由公式汇总其项级科目，只给类、款会生成一行无法填写的 0")
+    if problems:
+        raise CodeError("；".join(problems) + "。")
 
 
 def _fund_of(code: str, full: list[str], dictionary: Dictionary) -> str:

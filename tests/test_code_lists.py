@@ -1,0 +1,38 @@
+"""Issue 15: code lists a user gives (--codes, --codes-file) and the dictionaries we ship."""
+
+from __future__ import annotations
+
+import pytest
+
+from juesuan_xlsx.cli import run
+from juesuan_xlsx.codes import CodeError
+from juesuan_xlsx.generate import Options, generate
+from juesuan_xlsx.spec import load_spec
+
+# -- item 10: --codes that no template can work with --------------------------------------------------------------
+
+@pytest.mark.parametrize(("codes", "named"), [
+    ("201", "201"),  # a 类 alone: its row would be =0 with nothing to type into
+    ("20132", "20132"),  # a 款 alone: the same
+    ("2013201,20805", "20805"),  # a 款 beside an unrelated 项
+    ("9999999", "9999999"),  # 类 999 is no 类 row of 公开01/04: the workbook could never balance
+])
+def test_new_refuses_codes_a_fixed_row_template_cannot_use(tmp_path, capsys, codes, named):
+    out = tmp_path / "c.xlsx"
+    assert run(["new", "2024", "--codes", codes, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and named in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_shanghai_refuses_a_class_its_layout_does_not_print(tmp_path, capsys):
+    assert run(["new", "2024", "--profile", "shanghai", "--codes", "2310101", "-o", str(tmp_path / "s.xlsx")]) == 2
+    assert "231" in capsys.readouterr().err
+
+
+def test_new_accepts_item_codes_and_their_own_parents(tmp_path):
+    spec = load_spec(2024, "central")
+    generate(spec, tmp_path / "ok.xlsx", Options(codes=("2013201", "201", "20132", "2080505")))
+    assert (tmp_path / "ok.xlsx").stat().st_size > 0
+    with pytest.raises(CodeError, match="20805"):
+        generate(spec, tmp_path / "bad.xlsx", Options(codes=("2013201", "20805")))
