@@ -120,6 +120,7 @@ def _read_tsv(text: str, source: str, func: bool) -> dict[str, CodeInfo]:
     if rows and rows[0] and rows[0][0].strip().lower() in ("code", "编码", "科目编码"):
         rows = rows[1:]
     entries: dict[str, CodeInfo] = {}
+    first_line: dict[str, int] = {}
     for number, row in enumerate(rows, start=1):
         if len(row) < 2 or not row[1].strip():
             raise CodeError(f"{source} 第 {number} 条：每行应为“编码,名称[,资金性质[,曾用名]]”，实际为 {row!r}")
@@ -133,6 +134,10 @@ def _read_tsv(text: str, source: str, func: bool) -> dict[str, CodeInfo]:
         if fund not in FUNDS:
             raise CodeError(f"{source} 第 {number} 条：资金性质应为 一般/基金/国资 之一，实际为“{fund}”")
         aliases = tuple(a.strip() for a in row[3].split(ALIAS_SEPARATOR) if a.strip()) if len(row) > 3 else ()
+        if code in entries:  # which of the two names is meant only the file's author knows
+            raise CodeError(f"{source} 第 {number} 条：编码 {code} 与第 {first_line[code]} 条重复"
+                            f"（“{entries[code].name}”和“{row[1].strip()}”），每个编码只写一行")
+        first_line[code] = number
         entries[code] = CodeInfo(code, row[1].strip(), fund, aliases)
     return entries
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from juesuan_xlsx.cli import run
-from juesuan_xlsx.codes import CodeError
+from juesuan_xlsx.codes import CodeError, load_user_codes
 from juesuan_xlsx.generate import Options, generate
 from juesuan_xlsx.spec import load_spec
 
@@ -36,3 +36,14 @@ def test_new_accepts_item_codes_and_their_own_parents(tmp_path):
     assert (tmp_path / "ok.xlsx").stat().st_size > 0
     with pytest.raises(CodeError, match="20805"):
         generate(spec, tmp_path / "bad.xlsx", Options(codes=("2013201", "20805")))
+
+
+# -- item 22: a --codes-file with the same code twice --------------------------------------------------------------
+
+def test_codes_file_with_a_duplicate_code_is_refused_naming_both_lines(tmp_path, capsys):
+    path = tmp_path / "dup.csv"
+    path.write_text("2013201,行政运行\n2013202,一般行政管理事务\n2013201,另一个名称\n", encoding="utf-8")
+    with pytest.raises(CodeError, match=r"第 3 条.*2013201.*第 1 条"):
+        load_user_codes(path)
+    assert run(["new", "2024", "--codes", "2013201", "--codes-file", str(path), "-o", str(tmp_path / "x.xlsx")]) == 2
+    assert "重复" in capsys.readouterr().err
