@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -65,13 +66,47 @@ def run_each(items: Sequence[T], work: Callable[[T], R], *, jobs: int | None = N
                 results.append(_call((work, item)))
                 _tick(progress, label, i, len(items))
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_started)
+        try:
             for i, result in enumerate(pool.map(_call, [(work, item) for item in items], chunksize=1), 1):
                 results.append(result)
                 _tick(progress, label, i, len(items))
+        except BaseException:  # Ctrl-C, SIGTERM (the CLI raises on it), a failing worker: no worker outlives us
+            _stop(pool)
+            raise
+        pool.shutdown()
     if progress and items and _terminal():
         sys.stderr.write("\n")
     return results
+
+
+def _worker_started() -> None:
+    """In each worker: Ctrl-C is the parent's to handle (it stops the workers), SIGTERM kills at once (a forked
+    worker would otherwise inherit the CLI's handler), and on Linux the worker dies with its parent even when
+    the parent is killed outright (PR_SET_PDEATHSIG)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+            if os.getppid() == 1:  # the parent already went before the line above
+                os._exit(1)
+        except (OSError, AttributeError):
+            pass
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now (their results are no longer wanted)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # no public handle on them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        if worker.is_alive():
+            worker.terminate()
+    for worker in workers:
+        worker.join(timeout=5)
 
 
 def _terminal() -> bool:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -430,9 +431,70 @@ _CATEGORY_ORDER = {"preflight": 0, "reading": 1, "integrity": 2, "codes": 3, "re
                    "internal": 6}
 
 
+class Interrupted(BaseException):
+    """SIGTERM or SIGHUP, unwound like Ctrl-C: temporary files are removed and worker processes stopped on the
+    way out (a BaseException, so no ``except Exception`` of the library swallows it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+def _catch_signals() -> Callable[[], None]:
+    """For one run: SIGTERM/SIGHUP raise :class:`Interrupted`, and an interrupt that lands in a finaliser
+    (ZipFile.__del__) is not printed as "Exception ignored"; returns what puts things back."""
+    previous: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            try:
+                previous[number] = signal.signal(number, _raise_interrupted)
+            except ValueError:  # not the main thread: leave the signals alone
+                pass
+    hook = sys.unraisablehook
+
+    def quiet(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt | Interrupted):
+            hook(unraisable)
+
+    sys.unraisablehook = quiet
+
+    def restore() -> None:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        sys.unraisablehook = hook
+
+    return restore
+
+
+def _aborted() -> None:
+    from .batch import _terminal
+
+    click.echo(("\n" if _terminal() else "") + "已中止。", err=True)  # after a progress bar: on a line of its own
+
+
 def run(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return its exit status; usage errors become one Chinese line (status 2)."""
+    """Run the command line and return its exit status; usage errors become one Chinese line (status 2);
+    Ctrl-C gives 130, SIGTERM 143 (128 + the signal), each after "已中止。"."""
     install_chinese()
+    restore = _catch_signals()
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        _aborted()
+        return 130
+    except Interrupted as exc:
+        _aborted()
+        return 128 + exc.signum
+    finally:
+        restore()
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="juesuan-xlsx", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -454,9 +516,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     except errors.JuesuanError as exc:  # every user-facing error of the library: one Chinese line, status 2
         click.echo(f"错误：{exc}", err=True)
         return 2
-    except click.exceptions.Abort:
+    except click.exceptions.Abort:  # click's word for Ctrl-C (and end of input at a prompt)
         click.echo("已中止。", err=True)
-        return 1
+        return 130
     return 0
 
 

@@ -17,7 +17,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from . import __version__
-from .atomic import atomic_output
+from .atomic import XLSX_OPTIONS, atomic_output, close_xlsx
 from .codes import CodeError, Dictionary, check_func_code, expand_codes
 from .contract import (
     CHECK_CODENAME,
@@ -143,8 +143,7 @@ class _Writer:
     def __init__(self, spec: Spec, inst: Instance, options: Options, path: Path) -> None:
         self.spec, self.inst, self.options = spec, inst, options
         self.dictionary = options.dictionary or spec.gongneng
-        self.wb = Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                       "strings_to_numbers": False})
+        self.wb = Workbook(str(path), XLSX_OPTIONS)
         self.layouts = layout_all(inst)
         self.plan: Plan = make_plan(inst, self.layouts, len(self.dictionary.entries))
         self.fmt = _formats(self.wb)
@@ -171,7 +170,7 @@ class _Writer:
         self._checks()
         self._dictionary()
         wb.set_calc_mode("auto")
-        wb.close()
+        close_xlsx(wb)
 
     # -- 填表说明 -----------------------------------------------------------------------------------------------
     def _guide(self) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, checks
-from .atomic import OutputExists, atomic_output
+from .atomic import XLSX_OPTIONS, OutputExists, atomic_output, close_xlsx
 from .batch import run_each
 from .contract import OUTPUT_PROPERTY
 from .errors import JuesuanError
@@ -491,7 +491,7 @@ def _write_xlsx(result: SummaryResult, path: Path) -> None:
     from xlsxwriter.utility import xl_rowcol_to_cell
     from xlsxwriter.workbook import Workbook
 
-    wb = Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    wb = Workbook(str(path), XLSX_OPTIONS)
     try:
         wb.set_properties({"title": "部门决算报表汇总", "author": "juesuan-xlsx",
                            "comments": f"juesuan-xlsx {__version__} summary"})
@@ -573,4 +573,4 @@ def _write_xlsx(result: SummaryResult, path: Path) -> None:
         ws.repeat_rows(0)
         ws.activate()
     finally:
-        wb.close()
+        close_xlsx(wb)

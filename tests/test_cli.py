@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -225,3 +226,151 @@ def test_like_continues_in_last_years_layout_and_says_when_told_otherwise(in_tmp
     assert "上海格式" in capsys.readouterr().out  # no --profile: last year's layout
     assert run(["new", "2025", "--like", "sh.xlsx", "--profile", "central", "-o", "b.xlsx"]) == 0
     assert "注意：上年报表是上海格式（shanghai），新模板按通用格式（central）生成" in capsys.readouterr().err
+
+
+# -- issue 15 #19: interrupts end with 130/143, no traceback, no worker left, no temporary file ---------------------
+
+ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+
+
+def _children(pid):
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        kids.append(int(entry))
+            except OSError:
+                pass
+    return kids
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def many(in_tmp):
+    folder = in_tmp / "回收"
+    folder.mkdir()
+    data = Path(SEED).read_bytes()
+    for i in range(24):
+        (folder / f"{i:02d}.xlsx").write_bytes(data)
+    return folder
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads worker processes from /proc")
+@pytest.mark.parametrize(("how", "args", "status"), [
+    ("SIGTERM", ["verify", "回收", "-j", "2"], 143),
+    ("SIGINT", ["summary", "回收", "-o", "s.xlsx", "--no-cache", "-j", "2"], 130),  # Ctrl-C: the whole group
+])
+def test_interrupt_stops_the_workers_and_exits_conventionally(many, in_tmp, how, args, status):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "juesuan_xlsx.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=ENV, start_new_session=True)
+    workers = []
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        workers = _children(proc.pid)
+    assert len(workers) == 2, "the workers did not start"
+    time.sleep(0.5)
+    if how == "SIGINT":
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == status
+    assert err.strip().endswith("已中止。")
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    deadline = time.monotonic() + 10
+    while any(_running(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(w) for w in workers), "a worker outlived the command"
+    assert not (in_tmp / "s.xlsx").exists()
+
+
+SLOW = r'''
+import sys, time
+import {module} as target
+real = target.{name}
+def slow(*args, **kwargs):
+    print("writing", flush=True)
+    time.sleep(60)
+    return real(*args, **kwargs)
+target.{name} = slow
+import juesuan_xlsx.cli
+juesuan_xlsx.cli.main()
+'''
+
+
+@pytest.mark.parametrize(("module", "name", "args"), [
+    ("juesuan_xlsx.generate", "_Writer", ["new", "2024", "-o", "a.xlsx"]),
+    ("juesuan_xlsx.export.xlsx", "write_xlsx", ["export", SEED, "--to", "xlsx", "-o", "a.xlsx"]),
+])
+def test_sigterm_while_writing_leaves_no_temporary_file(in_tmp, module, name, args):
+    import signal
+
+    code = SLOW.format(module=module, name=name)
+    if name == "_Writer":  # slow down the writing itself, after the temporary file exists
+        code = code.replace("real = target._Writer", "real = target._Writer.write").replace(
+            "target._Writer = slow", "target._Writer.write = slow")
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=ENV, cwd=in_tmp)
+    assert proc.stdout.readline().strip() == "writing"
+    assert [p.name for p in in_tmp.iterdir() if p.name.endswith(".tmp")]  # the temporary file is there
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and "已中止。" in err and "Traceback" not in err
+    assert list(in_tmp.iterdir()) == []  # no temporary file, no partial output
+
+
+# -- issue 15 #20: a full disk is one Chinese line, exit 2, nothing left behind -------------------------------------
+
+
+@pytest.fixture
+def full_disk(tmp_path, monkeypatch):
+    """A 64 KB tmpfs when this runs as root and may mount one; otherwise xlsxwriter's zip writes fail with ENOSPC
+    (monkeypatched).  Yields (folder, how)."""
+    import errno
+    import tempfile
+
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    mounted = os.geteuid() == 0 and subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True).returncode == 0
+    if mounted:  # all but 4 KB taken: no workbook fits
+        (folder / "filler").write_bytes(b"\0" * 60 * 1024)
+    else:
+        import zipfile
+
+        import xlsxwriter.workbook
+
+        class FullZip(zipfile.ZipFile):
+            def writestr(self, *args, **kwargs):
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(xlsxwriter.workbook, "ZipFile", FullZip)
+    yield folder, temp, "tmpfs" if mounted else "monkeypatch"
+    if mounted:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+@pytest.mark.parametrize("args", [["new", "2024"], ["export", SEED, "--to", "xlsx"], ["summary", SEED]])
+def test_full_disk_is_one_chinese_line_and_leaves_nothing(full_disk, capsys, args):
+    folder, temp, _how = full_disk
+    out = folder / "a.xlsx"
+    assert run([*args, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：无法写入") and "磁盘空间不足" in err and err.count("\n") == 1, err
+    assert [p.name for p in folder.iterdir() if p.name != "filler"] == [] and list(temp.iterdir()) == []

@@ -14,6 +14,7 @@ from typing import Any
 from xlsxwriter.workbook import Workbook
 
 from .. import __version__
+from ..atomic import XLSX_OPTIONS, close_xlsx
 from ..contract import CREATED, OUTPUT_PROPERTY
 from ..narrative.document import document_spec
 from ..narrative.values import WorkbookValues
@@ -25,7 +26,7 @@ TITLE_ROW = 0
 
 def write_xlsx(values: WorkbookValues, path: Path, *, stamped: bool = False) -> None:
     """Write the publication workbook to ``path`` (the caller makes it atomic)."""
-    wb = Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    wb = Workbook(str(path), XLSX_OPTIONS)
     title = f"{values.year}年度{values.dept}部门决算公开表" + (f"（{STAMP}）" if stamped else "")
     wb.set_properties({"title": title, "subject": values.dept or "部门决算", "author": "juesuan-xlsx",
                        "comments": (STAMP_NOTE if stamped else f"juesuan-xlsx {__version__}"), "created": CREATED})
@@ -35,7 +36,7 @@ def write_xlsx(values: WorkbookValues, path: Path, *, stamped: bool = False) -> 
     heading = "" if doc.dept_line else doc.text(doc.tables_title, values.year, values.dept or "（部门名称未填写）")
     for table in publication_tables(values):
         _sheet(wb, table, fmt, stamped, doc.dept_line, heading)
-    wb.close()
+    close_xlsx(wb)
 
 
 def _sheet(wb: Workbook, pt: PubTable, fmt: dict[str, Any], stamped: bool, dept_line: bool, heading: str) -> None:
