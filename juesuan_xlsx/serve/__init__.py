@@ -44,4 +44,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, open_browser: bool = Fal
     echo(f"网页已启动：{url}  （按 Ctrl-C 停止；停止时删除上传的文件）")
     if open_browser:
         threading.Timer(0.8, webbrowser.open, args=(url,)).start()
-    uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning", timeout_graceful_shutdown=5)
+    try:
+        uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning", timeout_graceful_shutdown=5)
+    except KeyboardInterrupt:  # uvicorn stops cleanly (the lifespan deletes the uploads), then re-raises Ctrl-C
+        pass
+    echo("网页已停止，上传的文件已删除。")
