@@ -248,6 +248,8 @@ def _check_figure(fig: Figure, values, shuoming: dict[str, Decimal], used: set[C
         ratio = (abs(a - b) if fig.op == "change" else a) / abs(b) * 100
         if fig.op in ("ratio", "change"):
             assert fig.value == half_up(ratio)
+        elif fig.op == "share":  # largest remainder: the exact share rounded down or up to the cent
+            assert abs(fig.value - ratio) < D("0.01") and kids[1].op == "sum"
         elif fig.op == "below":
             assert fig.value == D("0.01") and 0 < ratio < D("0.005")
         elif fig.op == "above":

@@ -102,6 +102,36 @@ def test_a_share_of_nothing_is_not_stated():
     assert share_parts(fig("0"), fig("0")) == []
 
 
+# issue 15 #22: parts of one whole (人员经费 + 公用经费 = 基本支出) are apportioned by largest remainder
+
+
+def test_shares_of_one_whole_add_up_to_100_percent():
+    from juesuan_xlsx.narrative.text import whole_shares
+
+    # the seed: 180.84 and 54.99 of 235.81 round, each on its own, to 76.69% + 23.32% = 100.01%
+    said = [text(share) for share in whole_shares([fig("180.84"), fig("54.99")], "占基本支出的")]
+    assert said == ["占基本支出的76.68%", "占基本支出的23.32%"]
+    assert [text(share) for share in whole_shares([fig("1"), fig("1"), fig("1")])] == ["占33.34%", "占33.33%",
+                                                                                       "占33.33%"]
+    assert whole_shares([fig("0"), fig("0")]) == [[], []]
+
+
+@given(st.lists(cents, min_size=2, max_size=8).filter(lambda parts: sum(parts) > 0))
+def test_apportioned_shares_always_add_up_to_exactly_100(parts):
+    from juesuan_xlsx.narrative.text import apportion
+
+    shares = apportion(parts)
+    assert sum(shares) == 100
+    total = sum(parts)
+    assert all(abs(share - part / total * 100) < D("0.01") for share, part in zip(shares, parts, strict=True))
+
+
+def test_the_seeds_basic_expenditure_shares_add_up_to_100_percent():
+    said = sentences(seed_values(), NarrativeInputs())
+    shares = re.findall(r"[人公][员用]经费[\d.]+万元，占基本支出的(\d+\.\d{2})%", said)
+    assert len(shares) == 2 and sum(D(s) for s in shares) == 100, shares
+
+
 @given(whole=cents.filter(lambda v: v > 0), data=st.data())
 def test_share_is_100_only_for_the_whole_and_0_only_for_nothing(whole, data):
     part = data.draw(st.integers(min_value=0, max_value=int(whole * 100)).map(lambda c: D(c) / 100))

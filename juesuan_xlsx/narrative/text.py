@@ -41,7 +41,7 @@ MISSING_TEXT = "（未填写）"
 # ---------------------------------------------------------------------------------------------------------------
 # the parts of a sentence
 
-FigureOp = Literal["cell", "input", "sum", "ratio", "diff", "change", "below", "above"]
+FigureOp = Literal["cell", "input", "sum", "ratio", "share", "diff", "change", "below", "above"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,10 @@ class Figure:
     """A number in the text and where it comes from.
 
     op ``cell``: ``sources`` = (Cell,); ``input``: (field name,); ``sum``: Figures added; ``ratio``: (a, b) →
-    a ÷ b × 100; ``diff``: (a, b) → |a − b|; ``change``: (a, b) → |a − b| ÷ |b| × 100; ``below`` / ``above``:
-    (a, b) with a ÷ b × 100 strictly between 0 and the value / between the value and 100 (不足0.01%, 超过99.99%).
+    a ÷ b × 100; ``share``: (a, b) → a ÷ b × 100 rounded down or up to the cent, b the sum of parts whose shares
+    add up to 100.00 (:func:`whole_shares`); ``diff``: (a, b) → |a − b|; ``change``: (a, b) → |a − b| ÷ |b| × 100;
+    ``below`` / ``above``: (a, b) with a ÷ b × 100 strictly between 0 and the value / between the value and 100
+    (不足0.01%, 超过99.99%).
     """
 
     value: Decimal
@@ -153,6 +155,39 @@ def share_parts(part: Figure, whole: Figure, lead: str = "占") -> list[Part]:
     if part.value != whole.value and rounded == HUNDRED:
         return [lead, "超过", Figure(HUNDRED - CENT, "%", "above", (part, whole)), "%"]
     return [lead, Figure(rounded, "%", "ratio", (part, whole)), "%"]
+
+
+def apportion(parts: Sequence[Decimal]) -> list[Decimal]:
+    """Percentages (two decimals) of parts that make one whole, adding up to exactly 100.00: each exact share is
+    rounded down to the cent and the cents left over go to the largest remainders (ties: the earlier part).
+    ``parts`` are not negative and add up to more than 0."""
+    total = sum(parts, Decimal(0))
+    exact = [part * 10000 / total for part in parts]
+    cents_ = [int(e) for e in exact]  # exact ≥ 0: int() rounds down
+    order = sorted(range(len(parts)), key=lambda i: (-(exact[i] - cents_[i]), i))
+    for i in order[:10000 - sum(cents_)]:
+        cents_[i] += 1
+    return [Decimal(c) / 100 for c in cents_]
+
+
+def whole_shares(items: Sequence[Figure], lead: str = "占") -> list[list[Part]]:
+    """The shares of parts that together make one whole (人员经费 and 公用经费 of 基本支出, the items of a total),
+    apportioned by largest remainder so that the printed shares add up to exactly 100.00% — rounding each on its
+    own can print 76.69% + 23.32% = 100.01%.  They are shares of the parts' sum (the whole they make, even where
+    a total printed elsewhere differs by a rounding gap); 不足0.01% and 超过99.99% as in :func:`share_parts`.
+    No share at all when the parts add up to 0 or one is negative."""
+    whole = sum_figure(list(items))
+    if whole.value <= 0 or any(f.value < 0 for f in items):
+        return [[] for _ in items]
+    out: list[list[Part]] = []
+    for fig, value in zip(items, apportion([f.value for f in items]), strict=True):
+        if fig.value != 0 and value == 0:
+            out.append([lead, "不足", Figure(CENT, "%", "below", (fig, whole)), "%"])
+        elif fig.value != whole.value and value == HUNDRED:
+            out.append([lead, "超过", Figure(HUNDRED - CENT, "%", "above", (fig, whole)), "%"])
+        else:
+            out.append([lead, Figure(value, "%", "share", (fig, whole)), "%"])
+    return out
 
 
 def amount_parts(figure: Figure | Missing, unit: str = "万元") -> list[Part]:
@@ -355,8 +390,9 @@ class _Narrative:
         used = [(name, fig) for name, fig in items if fig.value != 0]
         unused = [name for name, fig in items if fig.value == 0]
         parts.append("，其中：")
-        for k, (name, fig) in enumerate(used):
-            parts += [("；" if k else ""), name, fig, "万元", "，", *share_parts(fig, total)]
+        shares = whole_shares([fig for _, fig in used])  # parts of one total: they add up to 100.00%
+        for k, ((name, fig), share) in enumerate(zip(used, shares, strict=True)):
+            parts += [("；" if k else ""), name, fig, "万元", "，", *share]
         parts.append("。")
         if unused:
             named = unused[0] if len(unused) == 1 else f"{'、'.join(unused[:-1])}和{unused[-1]}"
@@ -465,10 +501,12 @@ class _Narrative:
         if basic.value == 0 and personnel.value == 0 and public.value == 0:
             return [Paragraph((*parts, "。"))]
         parts.append("，其中：")
+        # 人员经费 + 公用经费 make 基本支出: their shares add up to 100.00% (not 76.69% + 23.32%)
+        shares = whole_shares([personnel, public], "占基本支出的") if basic.value else [[], []]
         for k, (label, fig, classes) in enumerate((("人员经费", personnel, self._cost_classes("personnel")),
                                                     ("公用经费", public, self._cost_classes("public")))):
             parts += [("；" if k else ""), label, fig, "万元"]
-            share = share_parts(fig, basic, "占基本支出的")
+            share = shares[k]
             if share:
                 parts += ["，", *share]
             main = self._main_items(classes)
