@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import pytest
 
 from juesuan_xlsx.cli import run
 from juesuan_xlsx.codes import CodeError, load_user_codes
 from juesuan_xlsx.generate import Options, generate
+from juesuan_xlsx.resources import available_specs, templates_dir
 from juesuan_xlsx.spec import load_spec
 
 # -- item 10: --codes that no template can work with --------------------------------------------------------------
@@ -47,3 +50,24 @@ def test_codes_file_with_a_duplicate_code_is_refused_naming_both_lines(tmp_path,
         load_user_codes(path)
     assert run(["new", "2024", "--codes", "2013201", "--codes-file", str(path), "-o", str(tmp_path / "x.xlsx")]) == 2
     assert "重复" in capsys.readouterr().err
+
+
+# -- item 11: the shipped dictionaries ----------------------------------------------------------------------------
+
+def test_no_two_codes_under_one_kuan_or_class_share_a_name_in_any_shipped_dictionary():
+    """The official 支出功能分类 names each 项 of a 款 (and each 款 of a 类) differently: two codes with one name
+    under one parent (2111101 and 2111103 both "减排专项支出") means one of them is misnamed."""
+    for year, profile in available_specs():
+        entries = load_spec(year, profile).gongneng.entries
+        named: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for code, info in entries.items():
+            if len(code) > 3:
+                named[(code[:-2], info.name)].append(code)
+        assert {k: v for k, v in named.items() if len(v) > 1} == {}, (year, profile)
+
+
+def test_shipped_dictionaries_hold_each_code_once():
+    for path in sorted((templates_dir() / "codes").glob("*.tsv")):
+        lines = [line.split("\t")[0] for line in path.read_text(encoding="utf-8").splitlines()
+                 if line.strip() and not line.startswith("#")]
+        assert len(lines) == len(set(lines)), path.name
