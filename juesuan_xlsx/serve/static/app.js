@@ -26,7 +26,12 @@ function setupUpload() {
     files = Array.from(list);
     chosen.textContent = files.length ? "已选择 " + files.length + " 个文件：" + files.map((f) => f.name).join("、") : "";
   }
+  const folder = document.getElementById("folder");
+  const kinds = /\.(xlsx|xlsm|xls|et|pdf|docx|txt|html?|zip)$/i;
   input.addEventListener("change", () => show(input.files));
+  // a folder: the files the page can check, without hidden files and Office lock files (~$…)
+  folder.addEventListener("change", () => show(Array.from(folder.files).filter(
+    (f) => kinds.test(f.name) && !/^(~\$|\.)/.test(f.name))));
   ["dragenter", "dragover"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.add("over"); }));
   ["dragleave", "drop"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.remove("over"); }));
   drop.addEventListener("drop", (e) => { if (e.dataTransfer && e.dataTransfer.files.length) show(e.dataTransfer.files); });
@@ -44,7 +49,7 @@ function setupUpload() {
     }
     const data = new FormData();
     data.append("csrf", csrfOf(form));
-    files.forEach((f) => data.append("files", f, f.name));
+    files.forEach((f) => data.append("files", f, f.webkitRelativePath || f.name));
     const xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
     xhr.setRequestHeader("X-Requested-With", "fetch");
