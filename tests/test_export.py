@@ -448,6 +448,34 @@ def test_pdf_via_libreoffice_writer(exports):
         assert STAMP not in squeezed
 
 
+@pytest.mark.libreoffice
+def test_pdf_prints_each_table_on_a_page_of_its_own(exports):
+    """issue 15 #23: the part's title on its own page, then each table on one landscape page of its own, its last
+    row and its notes included (收入支出决算总表 used to spill rows 23–30 onto the next page)."""
+    need_pdf()
+    if shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
+        pytest.skip("pdftotext/pdfinfo (poppler-utils) not installed")
+    (path,) = exports["pdf"]
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    count = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    pages = [re.sub(r"\s+", "", subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(path), "-"],
+                                                capture_output=True, text=True, check=True).stdout)
+             for n in range(1, count + 1)]
+    where = {n: [i for i, text in enumerate(pages) if f"公开{n:02d}表" in text] for n in range(1, 10)}
+    assert all(len(found) == 1 for found in where.values()), where  # no table on two pages
+    first = where[1][0]
+    assert [where[n][0] for n in range(1, 10)] == list(range(first, first + 9))  # one page each, in order
+    assert pages[first - 1].startswith("第二部分部门决算表")  # the part's title stands alone before them
+    assert "公开" not in pages[first - 1]
+    for n in range(1, 10):
+        assert "尾数误差" in pages[first + n - 1], n  # the table's notes are on its page
+    for n in (1, 4):
+        assert pages[first + n - 1].count("总计") >= 2, n  # and its last rows
+    sizes = subprocess.run(["pdfinfo", "-f", str(first + 1), "-l", str(first + 9), str(path)], capture_output=True,
+                           text=True, check=True).stdout
+    assert all(float(w) > float(h) for w, h in re.findall(r"size:\s+([\d.]+) x ([\d.]+)", sizes))  # landscape
+
+
 def test_example_workbook_exports_to_every_format(example: Path, tmp_path: Path):
     """examples/seed-2024.xlsx (free-entry rows, the seed's 说明 filled in): verifies, exports unstamped, complete."""
     report = verify_file(example)

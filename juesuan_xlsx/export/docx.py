@@ -36,6 +36,12 @@ SONG, HEI, LATIN = "宋体", "黑体", "Times New Roman"
 RED = RGBColor(0xC0, 0x00, 0x00)
 BLACK = RGBColor(0, 0, 0)
 A4 = (Cm(21.0), Cm(29.7))
+EMU_PER_PT = 12700
+TABLE_SIZES = (9.0, 8.5, 8.0, 7.5, 7.0, 6.5, 6.0)  # type sizes a table may be set in to fit its page
+CELL_LINE = 1.25  # a table line's height, in type sizes (exact line spacing of every cell)
+ROW_EXTRA_PT = 1.0  # border and rounding, per row
+HEADER_LINES = 2  # a header row may wrap (merged titles over narrow columns)
+SAFETY_PT = 18.0  # the page break's paragraph and what the estimate cannot see
 MISSING_HINT = "（未填写）"
 
 
@@ -222,13 +228,32 @@ class _Writer:
         self._user("organization")
 
     def _part_two(self) -> None:
+        """The part's title on a page of its own (as the seed prints it), then each table on a page of its own,
+        landscape, its type size chosen so that it fits on that page (:meth:`_fit`) as the printed original does."""
         self._new_section(landscape=True)
         self._heading(self.part_titles[1], 1)
+        self._page_break()
         tables = publication_tables(self.v)
         for k, pt in enumerate(tables):
             self._table(pt)
             if k + 1 < len(tables):
                 self._page_break()
+
+    def _fit(self, pt: PubTable) -> float:
+        """The largest type size (of :data:`TABLE_SIZES`) at which the table, its title, 部门/单位 line and notes
+        fit on one landscape page; the smallest when even that does not (the header rows then repeat)."""
+        section = self.doc.sections[-1]
+        height = (section.page_height - section.top_margin - section.bottom_margin) / EMU_PER_PT
+        width = (section.page_width - section.left_margin - section.right_margin) / EMU_PER_PT
+        lines = [*pt.notes, *([pt.empty_note] if pt.empty_note else [])]
+        fixed = 16 * 1.25 + 6 + (12.5 if pt.label else 0) + 12.5 + SAFETY_PT
+        fixed += sum(9 * 1.25 * -(-len(text) * 9 // int(width)) for text in lines)
+        start = 8.0 if pt.width >= 9 else 9.0
+        for size in (s for s in TABLE_SIZES if s <= start):
+            line = size * CELL_LINE + ROW_EXTRA_PT
+            if fixed + len(pt.header) * HEADER_LINES * line + len(pt.rows) * line <= height:
+                return size
+        return TABLE_SIZES[-1]
 
     def _table(self, pt: PubTable) -> None:
         table = pt.table
@@ -242,7 +267,7 @@ class _Writer:
         line.paragraph_format.tab_stops.add_tab_stop(usable, WD_TAB_ALIGNMENT.RIGHT)
         dept = f"部门：{pt.dept}" if self.d.dept_line else ""
         _run_font(line.add_run(f"{dept}\t{pt.unit}"), SONG, 10)
-        size = 8 if pt.width >= 9 else 9
+        size = self._fit(pt)
         head = len(pt.header)
         grid = self.doc.add_table(rows=head + len(pt.rows), cols=pt.width)
         grid.style = self.doc.styles["Table Grid"]
@@ -376,7 +401,21 @@ def _cell_text(cell: Any, text: str, size: float, *, bold: bool = False, align: 
         extra._element.getparent().remove(extra._element)
     for run in list(p.runs):
         run._element.getparent().remove(run._element)
-    p.paragraph_format.line_spacing = 1.0
+    # exact line height for the type size, and the paragraph mark at that size too: an empty cell would
+    # otherwise be as tall as a line of the 12 pt Normal style, and the table would not fit where _fit says
+    p.paragraph_format.line_spacing = Pt(size * CELL_LINE)
+    p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(0)
+    ppr = p._p.get_or_add_pPr()
+    mark = ppr.find(qn("w:rPr"))
+    if mark is None:
+        mark = OxmlElement("w:rPr")
+        ppr.append(mark)
+    for tag in ("w:sz", "w:szCs"):
+        node = mark.find(qn(tag))
+        if node is None:
+            node = OxmlElement(tag)
+            mark.append(node)
+        node.set(qn("w:val"), str(int(size * 2)))
     if align is not None:
         p.alignment = align
     if text:
