@@ -35,6 +35,7 @@ from .values import WorkbookValues
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+GAP = Decimal("0.001")  # parts within 0.1% of a total make it up but for a rounding gap between tables
 MISSING_TEXT = "（未填写）"
 
 
@@ -170,15 +171,18 @@ def apportion(parts: Sequence[Decimal]) -> list[Decimal]:
     return [Decimal(c) / 100 for c in cents_]
 
 
-def whole_shares(items: Sequence[Figure], lead: str = "占") -> list[list[Part]]:
+def whole_shares(items: Sequence[Figure], lead: str = "占", printed: Figure | None = None) -> list[list[Part]]:
     """The shares of parts that together make one whole (人员经费 and 公用经费 of 基本支出, the items of a total),
     apportioned by largest remainder so that the printed shares add up to exactly 100.00% — rounding each on its
     own can print 76.69% + 23.32% = 100.01%.  They are shares of the parts' sum (the whole they make, even where
-    a total printed elsewhere differs by a rounding gap); 不足0.01% and 超过99.99% as in :func:`share_parts`.
-    No share at all when the parts add up to 0 or one is negative."""
+    the total ``printed`` beside them differs by a rounding gap between tables, at most :data:`GAP` of it);
+    parts that do not make up ``printed`` get their half-up shares of it (:func:`share_parts`).  不足0.01% and
+    超过99.99% as in :func:`share_parts`.  No share at all when the parts add up to 0 or one is negative."""
     whole = sum_figure(list(items))
     if whole.value <= 0 or any(f.value < 0 for f in items):
         return [[] for _ in items]
+    if printed is not None and abs(whole.value - printed.value) > max(CENT, printed.value * GAP):
+        return [share_parts(fig, printed, lead) for fig in items]
     out: list[list[Part]] = []
     for fig, value in zip(items, apportion([f.value for f in items]), strict=True):
         if fig.value != 0 and value == 0:
@@ -390,7 +394,7 @@ class _Narrative:
         used = [(name, fig) for name, fig in items if fig.value != 0]
         unused = [name for name, fig in items if fig.value == 0]
         parts.append("，其中：")
-        shares = whole_shares([fig for _, fig in used])  # parts of one total: they add up to 100.00%
+        shares = whole_shares([fig for _, fig in used], printed=total)  # parts of one total: 100.00% in all
         for k, ((name, fig), share) in enumerate(zip(used, shares, strict=True)):
             parts += [("；" if k else ""), name, fig, "万元", "，", *share]
         parts.append("。")
@@ -502,7 +506,7 @@ class _Narrative:
             return [Paragraph((*parts, "。"))]
         parts.append("，其中：")
         # 人员经费 + 公用经费 make 基本支出: their shares add up to 100.00% (not 76.69% + 23.32%)
-        shares = whole_shares([personnel, public], "占基本支出的") if basic.value else [[], []]
+        shares = whole_shares([personnel, public], "占基本支出的", basic) if basic.value else [[], []]
         for k, (label, fig, classes) in enumerate((("人员经费", personnel, self._cost_classes("personnel")),
                                                     ("公用经费", public, self._cost_classes("public")))):
             parts += [("；" if k else ""), label, fig, "万元"]

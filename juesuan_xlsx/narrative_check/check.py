@@ -12,6 +12,9 @@ from .defects import missing_sections, text_defects
 from .numbers import HALF_CENT, HUNDRED, Interval, Stated, claimed_interval, figure, ratio, round_to
 from .subjects import Subject, Subjects
 
+CENT = Decimal("0.01")
+GAP = Decimal("0.001")  # parts within 0.1% of their whole make it up but for a rounding gap between tables
+
 
 def check_narrative(disclosure: Disclosure) -> list[Finding]:
     """Every narrative finding of one document, in the order of its sentences."""
@@ -83,6 +86,8 @@ def _pct(i: Interval | None, decimals: int) -> str:
 def _shares(claims: Claims, subjects: Subjects) -> list[Finding]:
     out = []
     groups: dict[int, list[Share]] = {}
+    wrong: list[tuple[Share, Interval]] = []
+    wholes: dict[tuple[object, ...], tuple[list[Share], Interval]] = {}  # shares of one whole, and that whole
     for s in claims.shares:
         if s.part is None or s.whole is None:
             continue
@@ -96,14 +101,21 @@ def _shares(claims: Claims, subjects: Subjects) -> list[Finding]:
             if v is None or cell is None:
                 continue
             whole = figure(v, Decimal(0) if subjects.computed(cell) else HALF_CENT)
+        key = ("amount", id(s.whole)) if isinstance(s.whole, Amount) else ("subject", s.sentence, str(s.whole.actual))
+        wholes.setdefault(key, ([], whole))[0].append(s)
         exact = ratio(part, whole)
         if exact is None:
             continue
         said = claimed_interval(s.value, s.bound)
         if not said.meets(exact):
-            out.append(make(C.SHARE, place=str(s.where), subject=_name(s.part), whole=_name(s.whole) or "总数",
-                            claimed=f"{s.bound}{s.value.text}%", expected=_pct(exact, max(s.value.decimals, 2)),
-                            allowance=str(exact), sentence=s.sentence))
+            wrong.append((s, exact))
+    apportioned = _apportioned(wholes, subjects)
+    for s, exact in wrong:
+        if id(s) in apportioned:
+            continue
+        out.append(make(C.SHARE, place=str(s.where), subject=_name(s.part), whole=_name(s.whole) or "总数",
+                        claimed=f"{s.bound}{s.value.text}%", expected=_pct(exact, max(s.value.decimals, 2)),
+                        allowance=str(exact), sentence=s.sentence))
     for shares in groups.values():
         if len(shares) < 2 or any(s.bound for s in shares):
             continue
@@ -118,6 +130,29 @@ def _shares(claims: Claims, subjects: Subjects) -> list[Finding]:
             last = shares[-1]
             out.append(make(C.SHARE_SUM, place=str(last.where), claimed=f"{total}%", allowance=f"{allowance}%",
                             sentence=last.sentence))
+    return out
+
+
+def _apportioned(wholes: dict[tuple[object, ...], tuple[list[Share], Interval]], subjects: Subjects) -> set[int]:
+    """Shares (by id) that are the largest-remainder apportionment of their group (issue 15 #22; the exporter's
+    :func:`juesuan_xlsx.narrative.text.whole_shares`): the parts of one whole stated as shares adding up to exactly
+    100.00%, the parts making up the whole but for a rounding gap between tables (:data:`GAP`), each share within a
+    cent of its part's share of the parts' sum: 人员经费 76.68% and 公用经费 23.32% of 基本支出, not 76.69% + 23.32%."""
+    out: set[int] = set()
+    for shares, whole in wholes.values():
+        if len(shares) < 2 or any(s.bound or s.part is None for s in shares):
+            continue
+        if sum((s.value.value for s in shares), Decimal(0)) != HUNDRED:
+            continue
+        parts = [_interval(s.part, subjects) for s in shares if s.part is not None]
+        total = Interval(sum((p.low for p in parts), Decimal(0)), sum((p.high for p in parts), Decimal(0)))
+        middle, size = (total.low + total.high) / 2, (whole.low + whole.high) / 2
+        if abs(middle - size) > max(HALF_CENT * (len(parts) + 1), size * GAP):
+            continue  # the parts named do not make up the whole
+        for s, part in zip(shares, parts, strict=True):
+            exact = ratio(part, total)
+            if exact is not None and Interval(s.value.value - CENT, s.value.value + CENT).meets(exact):
+                out.add(id(s))
     return out
 
 
