@@ -24,11 +24,12 @@ import pytest
 import xlsxwriter
 
 from juesuan_xlsx import evaluation as ev
-from juesuan_xlsx import plan, reader, verify
+from juesuan_xlsx import plan, reader
 from juesuan_xlsx.evaluation import Evaluation, evaluate_workbook
 from juesuan_xlsx.evaluation import fast as fasteval
 from juesuan_xlsx.evaluation.cache import CACHE_ENV
 from juesuan_xlsx.evaluation.shapes import shape_of
+from juesuan_xlsx.rules import context as rules_context
 from juesuan_xlsx.verify import FileReport, verify_file
 
 from . import corpus
@@ -87,7 +88,7 @@ def verify_both(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, 
     with monkeypatch.context() as slow:
         slow.setattr(ev, "ENGINE", "model")
         slow.setattr(reader, "load_book", lambda data: None)
-        slow.setattr(verify, "plan_for", plan.make_plan)
+        slow.setattr(rules_context, "plan_for", plan.make_plan)  # verify plans through rules.context
         model = report_rows(verify_file(path))
     return fast, model
 
