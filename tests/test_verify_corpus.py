@@ -82,12 +82,13 @@ CASES = [
     Case("changed-formula-range",
          ((E, "I-公式被修改", f"{T01}!F33"),),
          messages=(("I-公式被修改", f"{T01}!F33", "SUM(F7:F24)"),)),
-    # 06 row 22 holds 30302 | 30217 (0.08) | 31019; 校验 line 17 (09 公务接待费 ≥ 06 30217) read 公开06表!F22
+    # 06 row 22 holds 30302 | 30217 (0.08) | 31019; 校验 line 17 (09 公务接待费 ≥ 06 30217) read 公开06表!F22;
+    # the rows below moved up: each of the three is said to be deleted (issue 15 #14), not only "not found"
     Case("deleted-fixed-row",
-         ((E, "R-找不到行", T06), (E, "R-找不到行", T06), (E, "R-找不到行", T06),
+         ((E, "R-行已删除", T06), (E, "R-行已删除", T06), (E, "R-行已删除", T06),
           (E, "I-公式被修改", f"{CHECKS}!E21"), (E, "I-公式被修改", f"{CHECKS}!J21"),
           *((E, "I-错误值", f"{CHECKS}!{cell}") for cell in ("A2", "E21", "F21", "G21", "H21", "J21", "K21"))),
-         messages=(("R-找不到行", T06, "30217"), ("I-错误值", f"{CHECKS}!E21", "#REF!"))),
+         messages=(("R-行已删除", T06, "30217"), ("I-错误值", f"{CHECKS}!E21", "#REF!"))),
     Case("deleted-block-row",
          ((E, "T03-科目层级", f"{T03}!D12"), (E, "X-05不超过03", f"{T05}!C13")),
          messages=(("T03-科目层级", f"{T03}!D12", "应为 16.90"), ("X-05不超过03", f"{T05}!C13", "2080501"))),
