@@ -191,5 +191,9 @@ ROUNDING_NOTE = "尾差"
 def relation_check(relation: Relation) -> Check:
     """Every relation of the spec is a check: its code, level and title come from the spec."""
     template = "{title}：{left_label}{left}，{right_label}{right}，差额 {diff}，允许尾差 ±{allowed}{verdict}。{hint}"
-    return define_check(relation.code, relation.level, relation.title, template,
-                        f"{relation.title}（{'公式' if relation.mode == 'formula' else '校验'}关系）", "relation")
+    kind = f"{'公式' if relation.mode == 'formula' else '校验'}关系"
+    if relation.kind == "implies":  # a pair to confirm: no difference, no rounding allowance
+        template = "{title}：{left_label}{left}，{right_label}{right}{verdict}。{hint}"
+        kind = "确认提示：左方有金额而右方为零时提示，不计尾差"
+    return define_check(relation.code, relation.level, relation.title, template, f"{relation.title}（{kind}）",
+                        "relation")

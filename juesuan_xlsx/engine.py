@@ -112,6 +112,11 @@ class Engine:
 
 
 def judge(eq: Equation, left: Figure, right: Figure) -> Outcome:
+    if eq.kind == "implies":
+        # a figure on the left with none on the right: not a difference that rounding could explain, a pair to
+        # confirm (不符 at the relation's level, a warning); each side in whole 分, as ROUND(L*100,0)<>0 does
+        broken = to_cents(left.value) != 0 and to_cents(right.value) == 0
+        return Outcome(eq, Status.MISMATCH if broken else Status.OK, left.value, right.value, 0)
     # the difference is rounded to whole 分, as the workbook's ROUND((L-R)*100,0) does — not each side first
     delta = to_cents(left.value - right.value)
     if eq.kind == "le":

@@ -87,7 +87,7 @@ class Equation:
     lhs: tuple[Term, ...]
     rhs: tuple[Term, ...]
     mode: Literal["formula", "check"]
-    kind: Literal["eq", "le", "ge"]
+    kind: Literal["eq", "le", "ge", "implies"]
     anchor: Cell | None = None  # the cell a finding points at (left-hand cell, or the row's first amount)
     per_row: str | None = None  # code table id when this is a per-row live check of a free-entry template
     # Checks on the rows of a free-entry table count one rounded figure per row involved (GUIDE §1: a typed
@@ -214,14 +214,16 @@ class Instance:
         if not rel.for_rows:
             rows.append((None, None, None))
         seen_codes: set[str] = set()
+        tables = sum(1 for item in rel.for_rows if item in self.code_tables)
         for item in rel.for_rows:
             if item == CLASSES:
                 rows.extend((code, None, None) for code in self.spec.class_codes)
             elif item in self.code_tables:
                 for r in self._rows_of(item):
                     # a relation over several tables' rows (05/07/08 against 03) is checked once per code; a
-                    # per-row relation of one table holds on every row, a repeated code included
-                    if r.code is not None and len(rel.for_rows) > 1:
+                    # per-row relation of one table holds on every row, a repeated code included (its 合计 row
+                    # may be listed too: ``for = ["07", "sum"]``)
+                    if r.code is not None and tables > 1:
                         if r.code in seen_codes:
                             continue
                         seen_codes.add(r.code)
@@ -245,7 +247,7 @@ class Instance:
             typed_rows = origin is not None and self.code_tables[origin].parents_typed
             if rel.mode == "formula" and not (len(lhs) == 1 and isinstance(lhs[0], Ref)):
                 raise SpecError(f"relation {rel.code}: formula target did not resolve to one cell")
-            kind: Literal["eq", "le", "ge"] = rel.kind  # type: ignore[assignment]
+            kind: Literal["eq", "le", "ge", "implies"] = rel.kind  # type: ignore[assignment]
             yield Equation(rel, lhs, rhs, rel.mode, kind, anchor, per_row,
                            row_allowance=typed_rows and rel.mode == "check",
                            code=code_row.code if code_row is not None else None)

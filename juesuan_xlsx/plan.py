@@ -138,6 +138,8 @@ def status(eq: Equation, render: Renderer, formulas: dict[Cell, Equation], inst:
     left, right = render.sum(eq.lhs, here), render.sum(eq.rhs, here)
     if eq.row_allowance:
         return render.row_status_number(left, right, render.row_count([*eq.lhs, *eq.rhs], here), eq.kind)
+    if eq.kind == "implies":
+        return render.implies_number(left, right)
     atoms = support(eq.lhs, formulas, inst) + support(eq.rhs, formulas, inst)
     return render.status_number(left, right, render.count_typed(atoms, here), eq.kind)
 
@@ -162,13 +164,14 @@ def _check_sheet(plan: Plan, inst: Instance, layouts: dict[str, TableLayout], eq
     for eq in equations:
         if eq.mode != "check" or eq.per_row is not None:
             continue
-        atoms = support(eq.lhs, formulas, inst) + support(eq.rhs, formulas, inst)
         line = r + 1
         plan.add(Planned(CHECK_SHEET, r, 3, render.sum(eq.lhs, CHECK_HERE), "formula", equation=eq))
         plan.add(Planned(CHECK_SHEET, r, 4, render.sum(eq.rhs, CHECK_HERE), "formula", equation=eq))
-        plan.add(Planned(CHECK_SHEET, r, 5, f"ROUND(D{line}-E{line},2)", "formula"))
-        plan.add(Planned(CHECK_SHEET, r, 6, f"J{line}*0.005", "tolerance"))
-        plan.add(Planned(CHECK_SHEET, r, 9, render.count_typed(atoms, CHECK_HERE), "text"))
+        if eq.kind != "implies":  # a pair to confirm has no difference and no rounding allowance
+            atoms = support(eq.lhs, formulas, inst) + support(eq.rhs, formulas, inst)
+            plan.add(Planned(CHECK_SHEET, r, 5, f"ROUND(D{line}-E{line},2)", "formula"))
+            plan.add(Planned(CHECK_SHEET, r, 6, f"J{line}*0.005", "tolerance"))
+            plan.add(Planned(CHECK_SHEET, r, 9, render.count_typed(atoms, CHECK_HERE), "text"))
         plan.add(Planned(CHECK_SHEET, r, 10, render.status_number(f"D{line}", f"E{line}", f"J{line}", eq.kind),
                          "text", equation=eq))
         plan.add(Planned(CHECK_SHEET, r, 7, render.status_text(f"K{line}"), "text"))
@@ -211,6 +214,9 @@ def _per_row_rules(equations: list[Equation], table_id: str) -> tuple[str, str]:
 def describe(eq: Equation, inst: Instance) -> str:
     """The relation's title, with the code or column it was instantiated for."""
     title = eq.relation.title
+    if eq.anchor is not None and eq.anchor.table in inst.code_tables and eq.anchor.row == SUM_ROW \
+            and eq.relation.for_rows:  # a per-row relation instantiated on the 合计 row too
+        return f"{title}（合计行）"
     if eq.anchor is not None and eq.anchor.table in inst.code_tables and eq.anchor.row.startswith("#"):
         ct = inst.code_tables[eq.anchor.table]
         code = next((r.code for r in ct.rows if r.key == eq.anchor.row), None)

@@ -145,6 +145,8 @@ def imbalances(equations: Iterable[Equation], figures: Mapping[Cell, Decimal],
     """Equations that do not hold exactly on ``figures`` (a missing cell is an exact 0)."""
     out = []
     for eq in equations:
+        if eq.kind == "implies":
+            continue  # not a sum (see round_figures)
         left = sum((figures.get(_ref(t).cell, Decimal(0)) * _ref(t).sign for t in eq.lhs), Decimal(0))
         right = sum((figures.get(_ref(t).cell, Decimal(0)) * _ref(t).sign for t in eq.rhs), Decimal(0))
         broken = left > right if eq.kind == "le" else left < right if eq.kind == "ge" else left != right
@@ -168,25 +170,24 @@ def controlled_rounding(inst: Instance, inputs: Mapping[Cell, Decimal | int], *,
 def round_figures(exact: Mapping[Cell, Decimal], equations: Sequence[Equation], *,
                   fallback: Fallback = "independent", time_limit: float = 10.0) -> Rounding:
     """Controlled rounding of exact 元 figures (every cell of ``exact`` and of ``equations``; missing = 0)."""
+    # an ``implies`` pair (09 有金额 ⇒ 06 有金额) is no sum to tie: it only asks that a right side which is not zero
+    # in 元 does not print as 0.00 (a warning the exact figures do not deserve), and gives way to every balance
+    implies = [eq for eq in equations if eq.kind == "implies"]
+    equations = [eq for eq in equations if eq.kind != "implies"]
     fen = {cell: _fen(cell, value) for cell, value in exact.items()}
-    for eq in equations:
+    for eq in (*equations, *implies):
         for term in (*eq.lhs, *eq.rhs):
             fen.setdefault(_ref(term).cell, 0)
     exact_all = {cell: Decimal(v).scaleb(-2) for cell, v in sorted(fen.items())}
     inconsistent = tuple(imbalances(equations, exact_all, "元"))
     broken = {id(i.equation) for i in inconsistent}
-    model = _Model(fen, [eq for eq in equations if id(eq) not in broken])
-
-    solver, seconds, choice = "trivial", 0.0, None
-    if model.size:
-        started = time.perf_counter()
-        result = milp(model.costs, integrality=np.ones(model.size), bounds=Bounds(0, 1),
-                      constraints=model.constraint(), options=_options(time_limit))
-        seconds = time.perf_counter() - started
-        solver = _status_name(result.status, str(result.message))
-        choice = model.accept(result.x)
-    else:
-        choice = np.zeros(0, dtype=np.int64)
+    consistent = [eq for eq in equations if id(eq) not in broken]
+    model = _Model(fen, consistent, implies)
+    choice, solver, seconds = _solve(model, time_limit)
+    if choice is None and model.implied:  # the balances first: solve again without the implies rows
+        model = _Model(fen, consistent)
+        choice, solver, more = _solve(model, time_limit)
+        seconds += more
 
     status = RoundingStatus.BALANCED
     if choice is None:
@@ -205,6 +206,16 @@ def round_figures(exact: Mapping[Cell, Decimal], equations: Sequence[Equation], 
                     len(model.rows))
 
 
+def _solve(model: _Model, time_limit: float) -> tuple[np.ndarray | None, str, float]:
+    """The optimal choice (None: none found), the solver's verdict and its seconds."""
+    if not model.size:
+        return np.zeros(0, dtype=np.int64), "trivial", 0.0
+    started = time.perf_counter()
+    result = milp(model.costs, integrality=np.ones(model.size), bounds=Bounds(0, 1),
+                  constraints=model.constraint(), options=_options(time_limit))
+    return model.accept(result.x), _status_name(result.status, str(result.message)), time.perf_counter() - started
+
+
 # --------------------------------------------------------------------------------------------------------------
 # the integer program
 
@@ -218,10 +229,17 @@ class _Row:
 
 
 class _Model:
-    def __init__(self, fen: Mapping[Cell, int], equations: Sequence[Equation]) -> None:
+    def __init__(self, fen: Mapping[Cell, int], equations: Sequence[Equation],
+                 implies: Sequence[Equation] = ()) -> None:
         self.fen = fen
         self.floor = {cell: v // FEN_PER_UNIT for cell, v in fen.items()}
         rows: dict[tuple[tuple[tuple[Cell, int], ...], float, float], int] = {}
+        self.implied = 0  # rows that keep the right side of an implies pair from printing 0.00
+        for eq in implies:
+            key = self._nonzero(eq)
+            if key is not None:
+                rows[key] = rows.get(key, 0) + 1
+                self.implied += 1
         for eq in equations:
             coefs: dict[Cell, int] = {}
             for side, terms in ((1, eq.lhs), (-1, eq.rhs)):
@@ -248,6 +266,17 @@ class _Model:
         half_up = np.array([_half_up_is_ceiling(fen[c]) for c in cells], dtype=bool)
         # ties: prefer the figure ROUND_HALF_UP prints; Σ of the perturbation < ½ < the primary's step of 1
         self.costs = primary + np.where(half_up, -1.0, 1.0) / (2 * (self.size + 1))
+
+    def _nonzero(self, eq: Equation) -> tuple[tuple[tuple[Cell, int], ...], float, float] | None:
+        """Σ b ≥ 1 over the right side of an implies pair that holds on the exact figures, when its figures (none
+        negative, none subtracted) would otherwise all print as 0.00; None when there is nothing to keep."""
+        left, right = [_ref(t) for t in eq.lhs], [_ref(t) for t in eq.rhs]
+        if sum(r.sign * self.fen[r.cell] for r in left) == 0 or any(r.sign < 0 or self.fen[r.cell] < 0 for r in right):
+            return None
+        if sum(self.fen[r.cell] for r in right) == 0 or sum(self.floor[r.cell] for r in right) > 0:
+            return None  # broken on the exact figures already, or printed with a figure anyway
+        cells = sorted({r.cell for r in right if self.fen[r.cell] % FEN_PER_UNIT})
+        return tuple((cell, 1) for cell in cells), 1.0, float(np.inf)
 
     def matrix(self) -> csr_array:
         data, rows, cols = [], [], []

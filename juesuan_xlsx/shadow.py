@@ -37,15 +37,24 @@ class Tie:
         return any(same(other, choice) for choice in self.choices)
 
 
-def _tie(outcome: Outcome) -> bool:
-    """Is the difference an exact half 分, so that rounding it to whole 分 depends on the engine?"""
-    cents = (outcome.left - outcome.right) * 100
+def _half_cent(value: Decimal) -> bool:
+    cents = value * 100
     return cents != cents.to_integral_value() and (cents * 2) == (cents * 2).to_integral_value()
+
+
+def _tie(outcome: Outcome) -> bool:
+    """Is the difference an exact half 分, so that rounding it to whole 分 depends on the engine?  (For an
+    ``implies`` relation each side is rounded to 分 on its own.)"""
+    if outcome.equation.kind == "implies":
+        return _half_cent(outcome.left) or _half_cent(outcome.right)
+    return _half_cent(outcome.left - outcome.right)
 
 
 def _statuses(outcome: Outcome) -> frozenset[int]:
     """The status with the half 分 rounded either way."""
     out = {outcome.status.number}
+    if outcome.equation.kind == "implies" and _tie(outcome):
+        return frozenset({0, 2})  # a side of half a 分 may be read as 0 or as 0.01
     if _tie(outcome):
         down = Outcome(outcome.equation, outcome.status, outcome.left - Decimal("0.005"), outcome.right, outcome.k)
         up = Outcome(outcome.equation, outcome.status, outcome.left + Decimal("0.005"), outcome.right, outcome.k)
@@ -67,6 +76,7 @@ def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Eng
         elif eq.code is not None and eq.mode == "check":
             per_code.setdefault(eq.code, []).append(outcome)
     names = read.dictionary_sheet or {c: i.name for c, i in dictionary.entries.items()}
+    code_tables = {t.id for t in spec.tables if t.kind == "codes"}
     out: dict[Key, Any] = {}
     row_status: dict[str, list[int]] = {}
     ties: set[str] = set()  # tables with a per-row status that depends on rounding an exact half 分
@@ -95,7 +105,8 @@ def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Eng
             if code:
                 if len(code) != 7:
                     involved += hierarchy_at.get((table.id, row_key), [])
-                involved += [o for o in per_code.get(code, []) if table.id in o.equation.relation.for_rows]
+                involved += [o for o in per_code.get(code, []) if table.id in o.equation.relation.for_rows
+                             and not _other_row(o.equation, table.id, row_key, code_tables)]
             number = max([0, *(o.status.number for o in involved)])
             if any(_tie(o) for o in involved):
                 choices = frozenset(max([0, *picks]) for picks in _products([_statuses(o) for o in involved]))
@@ -128,7 +139,9 @@ def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Eng
             number = outcome.status.number
             if _tie(outcome):
                 tied_lines = True
-                out[(CHECK_SHEET, r, 5)] = Tie(difference, frozenset({difference, difference - Decimal("0.01")}))
+                # Decimal rounds the half away from zero; a binary difference may fall short of it, toward zero
+                toward = difference - Decimal("0.01").copy_sign(difference)
+                out[(CHECK_SHEET, r, 5)] = Tie(difference, frozenset({difference, toward}))
                 choices = _statuses(outcome)
                 out[(CHECK_SHEET, r, 10)] = Tie(Decimal(number), frozenset(Decimal(c) for c in choices))
                 out[(CHECK_SHEET, r, 7)] = Tie([s.value for s in Status][number],
@@ -142,6 +155,16 @@ def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Eng
     summary = f"不符 {statuses.count(2)} 项，尾差 {statuses.count(1)} 项"
     out[(CHECK_SHEET, plan.summary_row, 0)] = Tie(summary, None) if tied_lines else summary
     return {k: v for k, v in out.items() if k in plan.formulas}
+
+
+def _other_row(eq: Equation, table_id: str, row_key: str, code_tables: set[str]) -> bool:
+    """Does a per-code equation belong to another row of this table?  A per-row relation of one table holds on each
+    row, a repeated code included; one over several tables (05/07/08 against 03) is checked once per code and
+    counts on every row of that code."""
+    anchor = eq.anchor
+    if anchor is None or anchor.table != table_id or anchor.row == row_key:
+        return False
+    return sum(1 for item in eq.relation.for_rows if item in code_tables) == 1
 
 
 def _typed_sum(eq: Equation, read: ReadResult) -> Decimal:

@@ -20,6 +20,7 @@ from .resources import available_specs, spec_path
 LABEL_FIELDS = frozenset({"label", "line", "code", "name"})
 SUM_ROW = "sum"
 CLASSES = "@classes"
+RELATION_KINDS = ("eq", "le", "ge", "hierarchy", "implies")
 
 
 class SpecError(JuesuanError, ValueError):
@@ -180,7 +181,9 @@ class Relation:
     title: str
     level: Level
     mode: Literal["formula", "check"]
-    kind: Literal["eq", "le", "ge", "hierarchy"]
+    # eq / le / ge: lhs = / ≤ / ≥ Σ rhs; hierarchy: 类 = Σ 款 …; implies: Σ lhs ≠ 0 ⇒ Σ rhs ≠ 0 (in whole 分, no
+    # rounding allowance) — not an equation but a pair of figures worth confirming (09 有金额、06 为零)
+    kind: Literal["eq", "le", "ge", "hierarchy", "implies"]
     lhs: tuple[Address, ...] = ()
     rhs: tuple[Address, ...] = ()
     for_rows: tuple[str, ...] = ()  # row keys, @classes, or code-table ids (every row of that table)
@@ -315,8 +318,12 @@ def _relation(raw: Mapping[str, Any]) -> Relation:
     kind = raw.get("kind", "eq")
     mode = raw.get("mode", "formula" if kind == "hierarchy" else "check")
     lhs = tuple(Address.parse(a) for a in _as_tuple(raw.get("lhs")))
+    if kind not in RELATION_KINDS:
+        raise SpecError(f"relation {raw['code']}: kind should be one of {', '.join(RELATION_KINDS)}")
     if mode == "formula" and kind != "hierarchy" and (len(lhs) != 1 or lhs[0].sign < 0 or kind != "eq"):
         raise SpecError(f"relation {raw['code']}: formula mode needs one positive lhs and kind eq")
+    if kind == "implies" and (mode != "check" or not lhs or not raw.get("rhs")):
+        raise SpecError(f"relation {raw['code']}: kind implies needs mode check and both sides")
     return Relation(
         code=raw["code"], title=raw["title"], level=Level(raw.get("level", "error")), mode=mode, kind=kind,
         lhs=lhs, rhs=tuple(Address.parse(a) for a in _as_tuple(raw.get("rhs"))),

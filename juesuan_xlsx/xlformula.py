@@ -151,6 +151,8 @@ class Renderer:
     @staticmethod
     def status_number(left: str, right: str, k: str, kind: str) -> str:
         """0 相符 / 1 尾差 / 2 不符, from the two sides in 分 and the count k of rounded figures."""
+        if kind == "implies":
+            return Renderer.implies_number(left, right)
         delta = f"ROUND(({left}-({right}))*100,0)"
         if kind == "le":
             excess = delta
@@ -163,9 +165,16 @@ class Renderer:
     @staticmethod
     def row_status_number(left: str, right: str, k: str, kind: str) -> str:
         """Per-row status with k ≥ 1 row figures: 0, 1 within k × 0.005, else 2 — the difference computed once."""
+        if kind == "implies":
+            return Renderer.implies_number(left, right)
         delta = f"ROUND(({left}-({right}))*100,0)"
         excess = {"le": f"MAX(0,{delta})", "ge": f"MAX(0,-{delta})"}.get(kind, f"ABS({delta})")
         return f"MIN(2,ROUNDUP(2*{excess}/({k}),0))"
+
+    @staticmethod
+    def implies_number(left: str, right: str) -> str:
+        """2 when the left side has a figure (in whole 分) and the right side none, else 0: no rounding allowance."""
+        return f"IF(AND(ROUND(({left})*100,0)<>0,ROUND(({right})*100,0)=0),2,0)"
 
     @staticmethod
     def status_text(number_cell: str) -> str:

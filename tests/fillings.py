@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from juesuan_xlsx.codes import ancestors
 from juesuan_xlsx.generate import FilledRow, Filling
-from juesuan_xlsx.model import Cell
+from juesuan_xlsx.model import Cell, Instance
 from juesuan_xlsx.spec import Spec
 
 HALF_CENTS = [Decimal("0.145"), Decimal("1.005"), Decimal("2.675"), Decimal("0.005"), Decimal("10.125")]
@@ -54,3 +54,43 @@ def random_filling(spec: Spec, seed: int) -> Filling:
                 if rng.random() < 0.4:
                     cells[cell] = _amount(rng)
     return Filling(cells, rows)
+
+
+# 项 of the 政府性基金 (07) and 国有资本经营 (08) tables; the 国资 ones are not in the partial dictionary (名称 未收录)
+FUND_LEAVES = {"07": ("2070904", "2121999"), "08": ("2230105", "2230199")}
+
+
+def with_fund_rows(spec: Spec, filling: Filling, seed: int) -> Filling:
+    """``filling`` plus rows of 07 and 08: every input column of each 项 typed, 年末结转和结余 (where the layout has
+    it) balanced against 年初 + 本年收入 − 本年支出, a 分 off (尾差) or more (不符); 类/款 rows typed as sums,
+    now and then off by a 分 or more."""
+    rng = random.Random(seed)
+    formulas = Instance.free(spec).formula_cells()
+    rows = dict(filling.rows)
+    for table_id, leaves in FUND_LEAVES.items():
+        table = spec.table(table_id)
+        inputs = [c.key for c in table.columns if Cell(table_id, "#1", c.key) not in formulas]
+        chosen = sorted(rng.sample(leaves, rng.randint(1, len(leaves))))
+        codes = sorted({*chosen, *(a for c in chosen for a in ancestors(c))})
+        leaf: dict[str, dict[str, Decimal]] = {}
+        for code in chosen:
+            amounts = {k: (rng.choice(HALF_CENTS) if rng.random() < 0.1 else Decimal(rng.randint(0, 500_000)) / 100)
+                       for k in inputs}
+            if "end" in amounts:
+                spent = amounts["basic"] + amounts["project"]
+                off = Decimal(rng.choice([0, 0, 0, 1, -1, 7])) / 100
+                amounts["end"] = amounts["begin"] + amounts["income"] - spent + off
+            leaf[code] = amounts
+        items = []
+        for code in codes:
+            if code in leaf:
+                items.append(FilledRow(code, None, dict(leaf[code])))
+                continue
+            sums: dict[str, Decimal | str] = {}
+            for k in inputs:
+                sums[k] = sum((v[k] for c, v in leaf.items() if c.startswith(code)), Decimal(0))
+                if rng.random() < 0.1:
+                    sums[k] = Decimal(str(sums[k])) + Decimal(rng.choice([1, -1, 3])) / 100
+            items.append(FilledRow(code, None, sums))
+        rows[table_id] = items
+    return Filling(filling.cells, rows)

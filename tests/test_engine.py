@@ -95,3 +95,22 @@ def test_allowance_is_reported_in_wan():
     outcome = judge(_eq(), Figure.typed(Decimal("235.80")), Figure(Decimal("235.83"), 23))
     assert outcome.status == Status.ROUNDING
     assert outcome.allowed == Decimal("0.120")
+
+
+@pytest.mark.parametrize(("left", "right", "status"), [
+    ("0.50", None, Status.MISMATCH),  # a 09 figure, no 06 counterpart: to confirm
+    ("0.50", "0.00", Status.MISMATCH),  # a typed 0 is no counterpart either
+    ("0.50", "0.01", Status.OK),
+    ("0.50", "9.00", Status.OK),  # the size does not matter (that is the ge relation's business)
+    ("0.00", None, Status.OK),
+    (None, "0.30", Status.OK),
+    ("0.004", None, Status.OK),  # below half a 分: prints as 0.00
+    ("0.005", None, Status.MISMATCH),  # half a 分 rounds up to 0.01, as ROUND(L*100,0) does
+])
+def test_implies_has_no_rounding_allowance(left, right, status):
+    """kind implies: Σ lhs ≠ 0 ⇒ Σ rhs ≠ 0, each side in whole 分; a figure against none is no rounding gap."""
+    figure = {None: Figure(Decimal(0), 0)}
+    outcome = judge(_eq("implies"), figure.get(left) or Figure.typed(Decimal(left)),
+                    figure.get(right) or Figure.typed(Decimal(right)))
+    assert outcome.status == status
+    assert outcome.k == 0 and outcome.allowed == 0

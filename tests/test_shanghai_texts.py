@@ -36,6 +36,7 @@ SHANGHAI = {"01": "收入支出决算总表", "02": "收入决算表", "03": "�
             "05": "一般公共预算财政拨款支出决算表", "06": "一般公共预算财政拨款基本支出决算表",
             "07": "政府性基金预算财政拨款收入支出决算表", "08": "国有资本经营预算财政拨款收入支出决算表",
             "09": "财政拨款“三公”经费支出决算表"}
+PER_ROW_05 = "T05-科目层级、X-05不超过03、X-05基本支出不超过03、X-05项目支出不超过03"
 DAMAGED_CODES = {"T01-收支平衡", "X-01本年收入合计-02", "X-04本年收入-02", "C-重复科目", "C-基金科目",
                  "X-05不超过03"}
 
@@ -133,16 +134,17 @@ def test_check_sheet_lines(damaged):
     lines = {row[1]: row[2] for row in ws.iter_rows(min_row=5, max_col=3, values_only=True) if row[1]}
     if profile == "central":
         assert lines["T01-收支平衡"] == "公开01表收入总计 = 支出总计"
-        assert lines["T05-科目层级、X-05不超过03"].startswith(
+        assert lines[PER_ROW_05].startswith(
             "公开05表逐行：类、款行 = 下级科目之和；每个科目：公开05表 + 公开07表 + 公开08表的财政拨款支出不超过")
         # 02 and 03 check the hierarchy only: their line says nothing of a rule they do not have
         assert lines["T02-科目层级"] == "公开02表逐行：类、款行 = 下级科目之和（不符的行见该表“校验”列）"
         return
     assert [t for t in _texts(path, CHECK_SHEET) if LABEL in t] == []
     assert lines["T01-收支平衡"] == "收入支出决算总表收入总计 = 支出总计"
-    assert lines["T05-科目层级、X-05不超过03"] == (
-        "一般公共预算财政拨款支出决算表逐行：类、款行 = 下级科目之和；每个科目：一般公共预算财政拨款支出决算表、"
-        "政府性基金和国有资本经营预算财政拨款收入支出决算表的本年支出之和不超过支出决算表本年支出合计"
+    each = "每个科目：一般公共预算财政拨款支出决算表、政府性基金和国有资本经营预算财政拨款收入支出决算表的"
+    assert lines[PER_ROW_05] == (
+        f"一般公共预算财政拨款支出决算表逐行：类、款行 = 下级科目之和；{each}本年支出之和不超过支出决算表本年支出合计；"
+        f"{each}基本支出之和不超过支出决算表基本支出；{each}项目支出之和不超过支出决算表项目支出"
         "（不符的行见该表“校验”列）")
 
 

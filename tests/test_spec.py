@@ -24,7 +24,11 @@ def test_relation_codes_unique_and_levels(spec):
     codes = [r.code for r in spec.relations]
     assert len(codes) == len(set(codes))
     warnings = {r.code for r in spec.relations if r.level.value == "warning"}
-    assert warnings == {"X-09公务接待-06", "X-09公务用车运行-06", "X-09因公出国-06", "X-09公务用车购置-06"}
+    # 06 is general-budget basic spending only, 09 all 财政拨款: an 06 三公 item above 09's 决算数 is an error; only
+    # the 购置 pair (cars are usually bought with project money) and the "09 有金额、06 为零" pairs are warnings
+    assert warnings == {"X-09公务用车购置-06", "X-09公务接待-06确认", "X-09公务用车运行-06确认",
+                        "X-09因公出国-06确认", "X-09公务用车购置-06确认"}
+    assert {r.code for r in spec.relations if r.kind == "implies"} == warnings - {"X-09公务用车购置-06"}
 
 
 def test_guide_relations_are_all_there(spec):
@@ -71,6 +75,9 @@ def test_guide_relations_are_all_there(spec):
         "X-04国有资本经营-08",
         "X-05基本支出-06",
         "X-05不超过03",
+        "X-05基本支出不超过03",
+        "X-05项目支出不超过03",
+        "T07-年末结转和结余",
         "X-09公务接待-06",
         "X-09公务用车运行-06",
         "X-09因公出国-06",
@@ -139,3 +146,23 @@ def test_every_formula_cell_defined_once(spec):
     ):
         cells = inst.formula_cells()
         assert cells  # raises if a cell were defined twice
+
+
+def test_relation_kinds_are_checked_at_load():
+    from juesuan_xlsx.spec import _relation
+
+    base = {"code": "T-x", "title": "x", "lhs": "09.sg.a_recept", "rhs": ["06.30217.amt"]}
+    assert _relation({**base, "kind": "implies"}).mode == "check"
+    with pytest.raises(SpecError, match="formula mode needs one positive lhs and kind eq"):
+        _relation({**base, "kind": "implies", "mode": "formula"})
+    with pytest.raises(SpecError, match="implies needs mode check"):
+        _relation({**base, "kind": "implies", "rhs": []})
+    with pytest.raises(SpecError, match="kind should be one of"):
+        _relation({**base, "kind": "imply"})
+
+
+def test_per_row_relation_holds_on_every_row_and_the_sum_row(spec):
+    """``for = ["07", "sum"]``: one equation per 07 row, a repeated code included, and one on the 合计 row."""
+    inst = Instance.fixed(spec, {"07": [("207", ""), ("20709", ""), ("2070904", ""), ("2070904", "")]})
+    eqs = [eq for eq in inst.equations() if eq.relation.code == "T07-年末结转和结余"]
+    assert [eq.anchor.row for eq in eqs if eq.anchor] == ["#1", "#2", "#3", "#4", "sum"]

@@ -7,15 +7,19 @@ off by a 分 or more, and blank cells.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from juesuan_xlsx.evaluation import evaluate_workbook
-from juesuan_xlsx.generate import Options, generate
+from juesuan_xlsx.generate import Filling, Options, generate
+from juesuan_xlsx.model import Cell
 from juesuan_xlsx.resources import available_specs
+from juesuan_xlsx.rules.agreement import same_value
 from juesuan_xlsx.spec import load_spec
-from juesuan_xlsx.verify import expected_formula_values, same_value
+from juesuan_xlsx.verify import expected_formula_values
 
-from .fillings import random_filling
+from .fillings import random_filling, with_fund_rows
 
 pytestmark = pytest.mark.libreoffice
 SEEDS = range(8)
@@ -60,4 +64,23 @@ def test_every_year_and_profile_agrees_in_three_engines(libreoffice, tmp_path, y
 def test_fixed_codes_template_agrees_in_three_engines(libreoffice, spec, tmp_path):
     path = tmp_path / "fixed.xlsx"
     generate(spec, path, Options(codes=("2013201", "2080505", "2210201", "2070904")))
+    assert _three_way(libreoffice, path) == []
+
+# 三公 against 06: a 09 figure with no 06 counterpart (implies: 不符 shown live), a half 分 on one side (the implies
+# tie: 0.005 is 0.01 or 0 depending on the engine's binary), an 06 figure above 09's (ge), a pair that holds
+SANGONG = {Cell("09", "sg", "a_recept"): Decimal("1.23"), Cell("09", "sg", "a_car_run"): Decimal("0.005"),
+           Cell("06", "30212", "amt"): Decimal("0.50"), Cell("09", "sg", "a_car_buy"): Decimal("2.00"),
+           Cell("06", "31013", "amt"): Decimal("2.00")}
+
+
+@pytest.mark.parametrize(("year", "profile"), available_specs())
+@pytest.mark.parametrize("seed", range(2))
+def test_fund_tables_and_sangong_pairs_agree_in_three_engines(libreoffice, tmp_path, year, profile, seed):
+    """07/08 rows (年末结转和结余 per row and on 合计, 05+07+08 ≤ 03 per column) and the 06/09 pairs, live."""
+    other = load_spec(year, profile)
+    base = random_filling(other, 300 + seed)
+    cells = {c: v for c, v in base.cells.items() if c.table not in ("06", "09")} | SANGONG
+    filling = with_fund_rows(other, Filling(cells, base.rows), 300 + seed)
+    path = tmp_path / f"fund-{year}-{profile}-{seed}.xlsx"
+    generate(other, path, Options(dept="基金", filling=filling))
     assert _three_way(libreoffice, path) == []

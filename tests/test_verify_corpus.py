@@ -73,24 +73,30 @@ CASES = [
          ((E, "I-公式被改写", f"{T02}!C7"), (E, "T02-科目层级", f"{T02}!C7"),
           (E, "X-01本年收入合计-02", f"{T01}!C33")),
          messages=(("T02-科目层级", f"{T02}!C7", "应为 235.80"), ("X-01本年收入合计-02", f"{T01}!C33", "300.00"))),
-    # +10.00 on a 项 of 05: its 款 (typed 203.08) no longer adds up, and 05 exceeds 03 for that 项; 05's 合计 (Σ 类)
-    # and therefore 04, 01 and X-05基本支出-06 are unchanged
+    # +10.00 on a 项 of 05: its 款 (typed 203.08) no longer adds up, and 05 exceeds 03 for that 项, in its total and
+    # in its 基本支出 column; 05's 合计 (Σ 类) and therefore 04, 01 and X-05基本支出-06 are unchanged
     Case("changed-input",
-         ((E, "T05-科目层级", f"{T05}!D9"), (E, "X-05不超过03", f"{T05}!C10")),
+         ((E, "T05-科目层级", f"{T05}!D9"), (E, "X-05不超过03", f"{T05}!C10"),
+          (E, "X-05基本支出不超过03", f"{T05}!D10")),
          messages=(("X-05不超过03", f"{T05}!C10", "2013201"), ("X-05不超过03", f"{T05}!C10", "213.08"),
                    ("T05-科目层级", f"{T05}!D9", "差额 -10.00"))),
     Case("changed-formula-range",
          ((E, "I-公式被修改", f"{T01}!F33"),),
          messages=(("I-公式被修改", f"{T01}!F33", "SUM(F7:F24)"),)),
-    # 06 row 22 holds 30302 | 30217 (0.08) | 31019; 校验 line 17 (09 公务接待费 ≥ 06 30217) read 公开06表!F22;
-    # the rows below moved up: each of the three is said to be deleted (issue 15 #14), not only "not found"
+    # 06 row 22 holds 30302 | 30217 (0.08) | 31019; 校验 line 18 (09 公务接待费 ≥ 06 30217) and line 22 (09 公务接待费
+    # 有金额 ⇒ 06 30217 有金额, no 差额 or 允许尾差 cells) read 公开06表!F22; the rows below moved up: each of the
+    # three is said to be deleted (issue 15 #14), not only "not found"; with 30217 gone, 09's 0.08 has no 06
+    # counterpart (a warning to confirm)
     Case("deleted-fixed-row",
          ((E, "R-行已删除", T06), (E, "R-行已删除", T06), (E, "R-行已删除", T06),
-          (E, "I-公式被修改", f"{CHECKS}!E21"), (E, "I-公式被修改", f"{CHECKS}!J21"),
-          *((E, "I-错误值", f"{CHECKS}!{cell}") for cell in ("A2", "E21", "F21", "G21", "H21", "J21", "K21"))),
-         messages=(("R-行已删除", T06, "30217"), ("I-错误值", f"{CHECKS}!E21", "#REF!"))),
+          (E, "I-公式被修改", f"{CHECKS}!E22"), (E, "I-公式被修改", f"{CHECKS}!J22"),
+          (E, "I-公式被修改", f"{CHECKS}!E26"), (W, "X-09公务接待-06确认", f"{T09}!L8"),
+          *((E, "I-错误值", f"{CHECKS}!{cell}")
+            for cell in ("A2", "E22", "F22", "G22", "H22", "J22", "K22", "E26", "H26", "K26"))),
+         messages=(("R-行已删除", T06, "30217"), ("I-错误值", f"{CHECKS}!E22", "#REF!"))),
     Case("deleted-block-row",
-         ((E, "T03-科目层级", f"{T03}!D12"), (E, "X-05不超过03", f"{T05}!C13")),
+         ((E, "T03-科目层级", f"{T03}!D12"), (E, "X-05不超过03", f"{T05}!C13"),
+          (E, "X-05基本支出不超过03", f"{T05}!D13")),
          messages=(("T03-科目层级", f"{T03}!D12", "应为 16.90"), ("X-05不超过03", f"{T05}!C13", "2080501"))),
     Case("deleted-blank-block-row", ()),
     # the new row's own formulas are missing, so its 本年支出合计 is an empty 0 against 1.00, and its 款 20805
@@ -139,7 +145,8 @@ CASES = [
          messages=(("C-科目名称不符", f"{T03}!B13", "应为“行政单位离退休”"),)),
     # a 项 of 政府性基金 in 05, typed without its 类/款 and absent from 03
     Case("fund-code-in-05",
-         ((E, "C-基金科目", f"{T05}!A18"), (E, "C-缺少上级科目", f"{T05}!A18"), (E, "X-05不超过03", f"{T05}!C18")),
+         ((E, "C-基金科目", f"{T05}!A18"), (E, "C-缺少上级科目", f"{T05}!A18"), (E, "X-05不超过03", f"{T05}!C18"),
+          (E, "X-05项目支出不超过03", f"{T05}!E18")),
          messages=(("C-基金科目", f"{T05}!A18", "2070904"),)),
     Case("duplicate-code", ((E, "C-重复科目", f"{T02}!A18"),),
          messages=(("C-重复科目", f"{T02}!A18", "出现了 2 次"),)),
@@ -271,8 +278,8 @@ def test_openpyxl_resave_has_no_cached_values(books: dict[str, corpus.Book]) -> 
 def test_deleted_row_adjusts_references_like_excel(books: dict[str, corpus.Book]) -> None:
     book = books["deleted-fixed-row"]
     assert book.value(T06, "D22") == "30218"  # the row below moved up
-    assert f"{T06}!#REF!" in book.formula(CHECKS, "E21")  # a reference to the deleted row
-    assert "F22" not in book.formula(CHECKS, "E21")
+    assert f"{T06}!#REF!" in book.formula(CHECKS, "E22")  # a reference to the deleted row
+    assert "F22" not in book.formula(CHECKS, "E22")
     assert book.formula(T06, "F6") == "SUM(F7:F32)"  # a range over it shrinks
     assert book.formula(T06, "F33") == "SUM(F6,I6,I9,I25)"  # moved up, and so did what it reads
     block = books["deleted-block-row"]

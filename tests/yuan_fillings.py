@@ -3,7 +3,8 @@
 Only input cells are drawn; the engine computes every formula cell.  The check-mode relations that are not
 formulas are made to hold by construction, in the order the figures flow:
   06 items → 05 基本支出 (split among the 一般 项) → 03 ≥ 05/07/08 per 项 → 04 per fund (年初 + 本年收入 =
-  本年支出 + 年末, 07/08 sums) → 02 财政拨款收入 = 04 本年收入 → 01 收支平衡 → 09 决算 ≥ its 06 items.
+  本年支出 + 年末, 07/08 sums) → 02 财政拨款收入 = 04 本年收入 → 01 收支平衡 → 09 决算 ≥ its 06 items, and 0
+  where its 06 item is 0 (a 09 figure with no 06 counterpart is a warning to confirm).
 Amounts mix zeros, whole hundreds of 元 (exact in 万元), …50 元 (a half: a tie) and arbitrary 分.
 """
 
@@ -184,6 +185,12 @@ def yuan_filling(spec: Spec, seed: int, leaves: int | None = None, funds: float 
             (left,), (right,) = eq.lhs, eq.rhs
             assert isinstance(left, Ref) and isinstance(right, Ref)
             inputs[left.cell] = inputs.get(right.cell, ZERO) + amount(rng, 50_000, zero=0.5)
+    for eq in engine.equations:
+        if eq.kind == "implies":
+            (left,), (right,) = eq.lhs, eq.rhs
+            assert isinstance(left, Ref) and isinstance(right, Ref)
+            if not inputs.get(right.cell):
+                inputs[left.cell] = ZERO
     inputs.update((cell, value) for cell, value in preset.items() if cell.table == "09")
     return inst, engine, inputs
 

@@ -13,6 +13,7 @@ from .. import checks
 from ..engine import Outcome, Status
 from ..findings import Finding, Level, make
 from ..model import Cell, Ref, Term
+from ..spec import SUM_ROW
 from .context import Context
 
 Locate = Callable[[Cell], str | None]  # a cell's place as the report names it ("公开03表!C9", "第 7 页 …")
@@ -64,14 +65,18 @@ def relation_args(outcome: Outcome, locate: Locate) -> dict[str, Any]:
     eq = outcome.equation
     rel = eq.relation
     where_left = _describe_side(eq.lhs, locate)
-    labels = {"eq": ("表中", "按关系应为 "), "le": ("表中", "不应超过 "), "ge": ("表中", "不应小于 ")}[eq.kind]
+    labels = {"eq": ("表中", "按关系应为 "), "le": ("表中", "不应超过 "), "ge": ("表中", "不应小于 "),
+              "implies": ("表中", "对应金额为 ")}[eq.kind]
     title = rel.title + (f"（科目 {eq.code}）" if eq.code else "")
+    if eq.anchor is not None and eq.anchor.row == SUM_ROW and rel.for_rows:
+        title += "（合计行）"
     rounding = outcome.status == Status.ROUNDING
+    verdict = "，在允许范围内，是万元四舍五入造成的尾差" if rounding else "，超出允许范围"
     return {
         "title": title, "left": outcome.left, "right": outcome.right, "diff": outcome.difference,
         "allowed": outcome.allowed, "left_label": labels[0] + (f"（{where_left}）" if where_left else "") + "为 ",
         "right_label": labels[1], "hint": "" if rounding else rel.hint,
-        "verdict": "，在允许范围内，是万元四舍五入造成的尾差" if rounding else "，超出允许范围",
+        "verdict": "，请确认" if eq.kind == "implies" else verdict,
         "status": outcome.status.value, "k": outcome.k,
     }
 
