@@ -45,32 +45,36 @@ class CarryForward:
 
 
 def carry_forward(last: Verification, spec: Spec) -> CarryForward:
-    """What a new ``spec`` template takes over from last year's verified workbook."""
-    read, values, inputs = last.read, last.values, last.inputs
-    if read is None or values is None or inputs is None:
+    """What a new ``spec`` template takes over from last year's verified return: a workbook of ours, or a
+    publication / foreign workbook read as printed (its :class:`~juesuan_xlsx.disclosure.Disclosure`)."""
+    if last.read is not None and last.values is not None and last.inputs is not None:
+        values = last.values
+        last_spec = last.read.spec
+        typed = {row.code: row.name for tv in reversed(list(values.tables.values())) if tv.table.kind == "codes"
+                 for row in reversed(tv.code_rows) if row.code}
+        amounts = {key: values.amount(c.table, c.row, c.col) for key, name in LAST_YEAR_FIGURES.items()
+                   for c in [figure_cell(last_spec, name)]}
+        jiguan = last.inputs.jiguan  # last year's 本年 is this year's 上年 (None without a 说明 sheet)
+    elif last.disclosure is not None:
+        printed = last.disclosure
+        last_spec = printed.spec
+        typed = {row.code: printed.code_names.get(row.code) or row.name
+                 for ct in reversed(list(printed.inst.code_tables.values())) for row in reversed(ct.rows) if row.code}
+        numbers = printed.numbers()
+        amounts = {key: numbers.get(figure_cell(last_spec, name), Decimal(0))
+                   for key, name in LAST_YEAR_FIGURES.items()}
+        jiguan = None  # a publication states it in its text only
+    else:
         raise ValueError("上年报表未能读取")
-    last_dict = read.spec.gongneng
-    typed: dict[str, str] = {}
-    for tv in values.tables.values():
-        if tv.table.kind != "codes":
-            continue
-        for row in tv.code_rows:
-            if row.code and row.code not in typed:
-                typed[row.code] = row.name
     codes = tuple(sorted(typed))
     renamed = []
     for code in codes:
-        old = last_dict.name(code) or typed[code]
+        old = last_spec.gongneng.name(code) or typed[code]
         new = spec.gongneng.name(code)
         if new is not None and old and old != new:
             renamed.append(Renamed(code, old, new))
     unknown = tuple(c for c in codes if spec.gongneng.name(c) is None)
-    figures: dict[str, Decimal] = {}
-    for key, name in LAST_YEAR_FIGURES.items():
-        cell = figure_cell(read.spec, name)
-        figures[key] = values.amount(cell.table, cell.row, cell.col)
-    jiguan = inputs.jiguan  # last year's 本年 is this year's 上年 (None without a 说明 sheet)
     shuoming = NarrativeInputs(last_jiguan=jiguan)
-    for key, value in figures.items():  # fields of NarrativeInputs named by LAST_YEAR_FIGURES, all amounts
+    for key, value in amounts.items():  # fields of NarrativeInputs named by LAST_YEAR_FIGURES, all amounts
         shuoming = dataclasses.replace(shuoming, **{key: value})  # type: ignore[arg-type]
-    return CarryForward(read.spec.key, codes, tuple(renamed), unknown, shuoming)
+    return CarryForward(last_spec.key, codes, tuple(renamed), unknown, shuoming)

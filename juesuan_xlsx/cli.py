@@ -125,7 +125,8 @@ def _check_prior(path: str, last: Any, spec: Any) -> None:
     prior = last.spec
     if prior is not None and prior.year != spec.year - 1:
         raise UsageError(f"--like 应给出上一年度（{spec.year - 1} 年）的报表，{path} 是 {prior.year} 年的")
-    errors = sum(1 for f in last.report.findings if f.level.value == "error")
+    # a publication's narrative mistakes (N-…) do not make its tables' figures wrong; table errors do
+    errors = sum(1 for f in last.report.findings if f.level.value == "error" and not f.code.startswith("N-"))
     if errors:
         raise UsageError(f"上年报表 {path} 有 {errors} 个错误，其数字不能作为上年数："
                          f"请先改正（juesuan-xlsx verify {path}）")
@@ -141,7 +142,7 @@ def _carry(path: str, spec: Any) -> tuple[Any, str]:
     from .verify import verify
 
     last = verify(path, evaluate=False)
-    if last.read is None:
+    if last.read is None and last.disclosure is None:
         problem = "；".join(f.message for f in last.report.findings if f.level.value == "error")
         raise UsageError(f"无法读取上年报表 {path}：{problem or last.report.kind}")
     _check_prior(path, last, spec)
@@ -380,6 +381,40 @@ def summary_command(paths: tuple[str, ...], output: str, force: bool, no_cache: 
     counts = "，".join(f"{k} {v}" for k, v in result.counts().items() if v)
     click.echo(f"已写出汇总表：{result.output}（{len(result.rows)} 个文件：{counts}；重新校验 {result.verified} 个，"
                f"沿用上次结果 {result.cached} 个）")
+
+
+@cli.command("import", context_settings=CONTEXT, options_metavar="[选项]")
+@click.argument("path", metavar="文件", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="工作簿.xlsx",
+              help="生成的工作簿（本工具的模板，数字已填入）。")
+@click.option("--force", is_flag=True, help="输出文件已存在时覆盖。")
+def import_command(path: str, output: str, force: bool) -> None:
+    """把已公开的文件（PDF、Word、Excel/.xls、文本、网页）中的九张表导入为本工具的工作簿，不必重新录入。
+
+    \b
+    年度、表样、部门、金额单位从文件中识别（元自动换算为万元）；合计由工作簿的公式重新计算，
+    文件中印的合计与公式算出的不同时逐条列出。
+    例：juesuan-xlsx import 2024年度部门决算.pdf -o 某某局2024.xlsx
+    """
+    from .importer import import_source
+    from .report import render_file
+
+    if not output.lower().endswith(".xlsx"):
+        raise UsageError(f"输出文件应以 .xlsx 结尾：{output}")
+    try:
+        result = import_source(path, output, overwrite=force)
+    except OSError as exc:
+        if isinstance(exc, errors.JuesuanError):
+            raise
+        raise UsageError(f"无法写入 {output}：{os_reason(exc)}") from None
+    how = result.source.report.stats.get("how", "")
+    click.echo(f"已读取：{path}（{how}）")
+    click.echo("\n".join(render_file(result.source.report, notes=False)))
+    if result.differs:
+        click.echo(f"文件中印的合计与公式计算不同（{len(result.differs)} 处，工作簿中按公式计算）：")
+        for item in result.differs:
+            click.echo(f"  {item.text}")
+    click.echo(f"已导入：{result.output}（填入 {result.typed} 个数字；新工作簿校验：{result.report.status}）")
 
 
 @cli.command("serve", context_settings=CONTEXT, options_metavar="[选项]")

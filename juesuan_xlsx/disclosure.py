@@ -53,6 +53,8 @@ class Where:
             parts.append(f"第 {self.page} 页")
         if self.line is not None:
             parts.append(f"第 {self.line} 行")
+        if self.block is not None and not self.table and self.line is None:
+            parts.append(f"第 {self.block} 段")  # a paragraph of a Word document
         if self.table:
             parts.append(self.table)
         if self.row:

@@ -30,7 +30,7 @@ from .engine import Engine
 from .errors import JuesuanError
 from .findings import Level
 from .generate import FilledRow, Filling, Options, generate
-from .model import Cell, Instance
+from .model import Cell, free_input_keys
 from .narrative.inputs import FIELDS, ItemBudget, NarrativeInputs
 from .narrative.shuoming import read_shuoming_sheet
 from .reader import ReadResult, read_workbook
@@ -159,25 +159,11 @@ def merge_part(verification: Verification) -> MergePart | None:
 
 
 def _part_of(read: ReadResult, inputs: NarrativeInputs, label: str) -> MergePart:
-    grid, columns = _input_keys(read.spec)
+    grid, columns = free_input_keys(read.spec)
     sums = _Sums()
     notes: list[str] = []
     _accumulate(read, sums, grid, columns, label, notes)
     return MergePart(read.spec.year, read.spec.profile, read.dept, sums, tuple(notes), inputs)
-
-
-def _input_keys(spec: Spec) -> tuple[list[Cell], dict[str, list[str]]]:
-    """The input cells of the grid tables and the input columns of the code tables, in a free-entry template."""
-    formulas = Instance.free(spec).formula_cells()
-    grid: list[Cell] = []
-    columns: dict[str, list[str]] = {}
-    for table in spec.tables:
-        if table.kind == "grid":
-            grid.extend(c for key, row in table.grid_rows().items() for col in row.values
-                        if (c := Cell(table.id, key, col)) not in formulas)
-        else:
-            columns[table.id] = [c.key for c in table.columns if Cell(table.id, "#1", c.key) not in formulas]
-    return grid, columns
 
 
 def _typed_inputs(read: ReadResult, engine: Engine, label: str, notes: list[str]) -> dict[Cell, Decimal]:

@@ -40,6 +40,21 @@ def figure_cell(spec: Spec, name: str) -> Cell:
     return Cell(at.table, at.row, at.col)
 
 
+def free_input_keys(spec: Spec) -> tuple[list[Cell], dict[str, list[str]]]:
+    """The input cells of the grid tables and the input columns of the code tables, in a free-entry template:
+    what a filling types (merge, import); everything else is a live formula."""
+    formulas = Instance.free(spec).formula_cells()
+    grid: list[Cell] = []
+    columns: dict[str, list[str]] = {}
+    for table in spec.tables:
+        if table.kind == "grid":
+            grid.extend(c for key, row in table.grid_rows().items() for col in row.values
+                        if (c := Cell(table.id, key, col)) not in formulas)
+        else:
+            columns[table.id] = [c.key for c in table.columns if Cell(table.id, "#1", c.key) not in formulas]
+    return grid, columns
+
+
 @dataclass(frozen=True)
 class Ref:
     cell: Cell

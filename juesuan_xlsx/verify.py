@@ -22,29 +22,31 @@ from typing import Any
 from . import checks
 from .codes import CodeInfo, Dictionary
 from .contract import read_marker
+from .disclosure import Disclosure
 from .engine import Engine, Figure, Outcome
-from .evaluate import Evaluation, evaluate_workbook
+from .evaluation import Evaluation, evaluate_workbook
 from .figures import values_from_read
 from .findings import Finding, Level, make
 from .model import Cell
 from .narrative.inputs import NarrativeInputs
 from .narrative.shuoming import read_shuoming_sheet
 from .narrative.values import WorkbookValues
+from .narrative_check import check_narrative
 from .preflight import preflight
 from .reader import NotOurWorkbook, ReadResult, read_workbook
 from .rules.agreement import evaluation_findings, expected_values
 from .rules.codes import code_findings
 from .rules.context import Context, finding, new_context
+from .rules.disclosure import UNREADABLE_SOURCE, disclosure_findings
 from .rules.formulas import formula_findings
 from .rules.relations import relation_findings
 from .rules.shuoming import shuoming_findings
 from .rules.typed import read_inputs, unit_findings
+from .sources import SourceError, read_source
 from .spec import Spec
 
 # 1.1: each finding has "values", its numeric args as plain Decimal strings beside their display text in "args"
 SCHEMA_VERSION = "1.1"
-_READ_PROBLEMS = {"R-缺少表": checks.MISSING_TABLE, "R-找不到行": checks.MISSING_ROW,
-                  "R-缺少合计行": checks.MISSING_SUM_ROW}
 
 
 @dataclass
@@ -124,6 +126,7 @@ class Verification:
     values: WorkbookValues | None = None  # every amount as the publication prints it
     inputs: NarrativeInputs | None = None  # the 说明 sheet
     evaluation: Evaluation | None = None  # the workbook's own formulas, evaluated headlessly
+    disclosure: Disclosure | None = None  # a publication or foreign workbook: its figures as printed
 
     @property
     def valid(self) -> bool:
@@ -131,7 +134,9 @@ class Verification:
 
     @property
     def spec(self) -> Spec | None:
-        return self.read.spec if self.read is not None else None
+        if self.read is not None:
+            return self.read.spec
+        return self.disclosure.spec if self.disclosure is not None else None
 
     @property
     def dept(self) -> str:
@@ -178,6 +183,30 @@ def expected_formula_values(path: str | Path) -> dict[tuple[str, str], Any]:
     return expected_values(context)
 
 
+# what preflight refuses as a workbook but the source readers read (juesuan_xlsx.sources)
+SOURCE_KINDS = frozenset({"pdf", "docx", "text", "xls"})
+
+
+def _verify_source(path: Path, result: Verification, *, quiet: bool = False) -> bool:
+    """Verify a publication or foreign workbook through its :class:`Disclosure`; False when it cannot be read
+    (and, unless ``quiet``, a finding says why)."""
+    report = result.report
+    try:
+        disclosure = read_source(path)
+    except SourceError as exc:
+        if not quiet:
+            report.findings.append(make(UNREADABLE_SOURCE, detail=str(exc)))
+        return False
+    found, outcomes = disclosure_findings(disclosure)
+    report.findings.extend(found)
+    report.findings.extend(check_narrative(disclosure))  # what its 情况说明 claims, against its own tables
+    report.kind, report.spec, report.dept = disclosure.source_kind, disclosure.spec.key, disclosure.dept
+    report.stats = {"how": disclosure.how, "figures": len(disclosure.figures), "relations": len(outcomes),
+                    "rows": {t: len(ct.rows) for t, ct in disclosure.inst.code_tables.items()}}
+    result.disclosure, result.outcomes = disclosure, outcomes
+    return True
+
+
 _LAYOUT_BROKEN = frozenset({"R-缺少表", "R-找不到行", "R-行已删除", "R-缺少合计行"})
 _READ_PROBLEMS = {"R-缺少表": checks.MISSING_TABLE, "R-找不到行": checks.MISSING_ROW,
                   "R-缺少合计行": checks.MISSING_SUM_ROW, "R-行已删除": checks.ROW_DELETED,
@@ -190,13 +219,18 @@ def _verify_workbook(path: Path, result: Verification, extra_codes: Mapping[str,
     findings = report.findings
     pre = preflight(path)
     report.kind = pre.kind
+    if not pre.ok and pre.kind in SOURCE_KINDS:  # a publication or a legacy workbook: read as printed
+        _verify_source(path, result)
+        return None
     findings.extend(pre.findings)
     if not pre.ok:
         return None
     try:
         read = read_workbook(path)
     except NotOurWorkbook as exc:
-        findings.append(finding(checks.NOT_OURS, detail=str(exc)))
+        # a workbook laid out as the nine tables by another program, or ours with its properties stripped
+        if not _verify_source(path, result, quiet=True):
+            findings.append(finding(checks.NOT_OURS, detail=str(exc)))
         return None
     except Exception as exc:  # noqa: BLE001 - openpyxl's many ways to fail on a malformed part
         findings.append(finding(checks.READ_FAILED, detail=f"{type(exc).__name__}: {exc}"[:200]))
@@ -246,16 +280,19 @@ def _strict(finding: Finding) -> Finding:
     return replace(finding, level=Level.ERROR)
 
 
+SOURCE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".pdf", ".docx", ".txt", ".html", ".htm")
+
+
 def expand_paths(paths: Iterable[str | Path], skipped: list[Path] | None = None) -> list[Path]:
-    """Files as given, folders expanded to the .xlsx/.xlsm/.xls/.et files inside (recursively, sorted).
+    """Files as given, folders expanded to the workbooks and publications inside (recursively, sorted).
 
     Inside a folder, a workbook this tool wrote as an output (an annotated copy, a summary, an exported table:
     ``contract.OUTPUT_PROPERTY``) is not a return: it is left out, and appended to ``skipped`` when given."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            for q in sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in
-                            (".xlsx", ".xlsm", ".xls", ".et") and not q.name.startswith(("~$", "."))):
+            for q in sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in SOURCE_SUFFIXES
+                            and not q.name.startswith(("~$", "."))):
                 if is_our_output(q):
                     if skipped is not None:
                         skipped.append(q)

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import checks
 from ..amounts import fmt
-from ..evaluate import CIRCULAR_ERROR, Evaluation
+from ..evaluation import CIRCULAR_ERROR, Evaluation
 from ..findings import Finding
 from ..plan import Planned
 from ..shadow import Tie, shadow_values

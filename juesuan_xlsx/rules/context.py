@@ -9,7 +9,7 @@ from typing import Any
 from ..codes import Dictionary
 from ..contract import CHECK_SHEET
 from ..engine import Engine, Figure, Outcome
-from ..evaluate import Evaluation
+from ..evaluation import Evaluation
 from ..findings import Check, Finding, make
 from ..model import Cell, CodeRow, CodeTable, Instance
 from ..plan import Plan, plan_for
