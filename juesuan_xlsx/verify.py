@@ -183,8 +183,14 @@ def expected_formula_values(path: str | Path) -> dict[tuple[str, str], Any]:
     return expected_values(context)
 
 
-# what preflight refuses as a workbook but the source readers read (juesuan_xlsx.sources)
+# what preflight refuses as a workbook but the source readers read (juesuan_xlsx.sources); plain text only
+# when its name says text: a ".xlsx" that holds text is a damaged return (P-文本文件), not a publication
 SOURCE_KINDS = frozenset({"pdf", "docx", "text", "xls"})
+TEXT_SUFFIXES = frozenset({".txt", ".html", ".htm"})
+
+
+def _read_as_source(kind: str, path: Path) -> bool:
+    return kind in SOURCE_KINDS and (kind != "text" or path.suffix.lower() in TEXT_SUFFIXES)
 
 
 def _verify_source(path: Path, result: Verification, *, quiet: bool = False) -> bool:
@@ -219,7 +225,7 @@ def _verify_workbook(path: Path, result: Verification, extra_codes: Mapping[str,
     findings = report.findings
     pre = preflight(path)
     report.kind = pre.kind
-    if not pre.ok and pre.kind in SOURCE_KINDS:  # a publication or a legacy workbook: read as printed
+    if not pre.ok and _read_as_source(pre.kind, path):  # a publication or a legacy workbook: read as printed
         _verify_source(path, result)
         return None
     findings.extend(pre.findings)
@@ -281,17 +287,20 @@ def _strict(finding: Finding) -> Finding:
 
 
 SOURCE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".pdf", ".docx", ".txt", ".html", ".htm")
+# a folder of returns often carries a 说明.txt or 备注.txt of the sender's: a .txt is read when named, not found
+FOLDER_SUFFIXES = tuple(s for s in SOURCE_SUFFIXES if s != ".txt")
 
 
 def expand_paths(paths: Iterable[str | Path], skipped: list[Path] | None = None) -> list[Path]:
-    """Files as given, folders expanded to the workbooks and publications inside (recursively, sorted).
+    """Files as given, folders expanded to the workbooks and publications inside (recursively, sorted; a
+    plain .txt only when named itself).
 
     Inside a folder, a workbook this tool wrote as an output (an annotated copy, a summary, an exported table:
     ``contract.OUTPUT_PROPERTY``) is not a return: it is left out, and appended to ``skipped`` when given."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            for q in sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in SOURCE_SUFFIXES
+            for q in sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in FOLDER_SUFFIXES
                             and not q.name.startswith(("~$", "."))):
                 if is_our_output(q):
                     if skipped is not None:
