@@ -84,6 +84,11 @@ def cents(value: Decimal) -> Decimal:
         return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def to_wan(yuan: Decimal) -> Decimal:
+    """元 → 万元 as the reporting software prints it and as ROUND(元/10000, 2) computes: half away from zero."""
+    return cents(yuan / YUAN_PER_WAN)
+
+
 def without_noise(value: Decimal) -> Decimal:
     """A float's binary noise dropped: within :data:`NOISE` (or a few units in its last place) of a whole 分, the
     分 (0.07999999999999999 → 0.08); anything else as it is."""

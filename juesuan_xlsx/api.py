@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from .codes import CodeInfo
+from .contract import UNIT_NAMES, WAN
 from .export import export
 from .generate import Options, generate
 from .merge import MergeResult, merge
@@ -28,12 +29,15 @@ def check_file(path: str | Path, *, strict: bool = False,
 
 
 def new_workbook(year: int, output: str | Path, *, profile: str = "central", dept: str = "",
-                 codes: Sequence[str] | None = None, overwrite: bool = False) -> Path:
+                 codes: Sequence[str] | None = None, unit: str = WAN, overwrite: bool = False) -> Path:
     """Write the nine tables of ``year`` in layout ``profile`` (central, shanghai) as a workbook with live formulas
-    (``juesuan-xlsx new``); ``codes``: the 功能分类 codes the department uses (fixed rows), else free-entry rows."""
+    (``juesuan-xlsx new``); ``codes``: the 功能分类 codes the department uses (fixed rows), else free-entry rows;
+    ``unit``: "万元" (default) or "元" (exact totals, a 万元 view per table)."""
     spec = load_spec(year, profile)
-    return generate(spec, output, Options(dept=dept, codes=tuple(codes) if codes is not None else None),
-                    overwrite=overwrite)
+    if unit not in UNIT_NAMES:
+        raise ValueError(f"金额单位只能是 万元 或 元：{unit!r}")
+    return generate(spec, output, Options(dept=dept, codes=tuple(codes) if codes is not None else None,
+                                          unit=UNIT_NAMES[unit]), overwrite=overwrite)
 
 
 def export_file(path: str | Path, to: str, output: str | Path, *, force: bool = False, overwrite: bool = False,

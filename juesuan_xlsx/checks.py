@@ -87,6 +87,10 @@ TOO_LARGE = define_check(
     "I-金额过大", E, "金额大得不合理",
     "{where} 的金额 {value} 万元超出任何一个部门决算的合理范围（{limit} 万元，即 1 万亿元）。{hint}",
     "部门决算公开表以万元为单位；单个部门的任何一项都远小于 1 万亿元。过大的金额多半是按元填写，或多输了数字。", "integrity")
+TOO_LARGE_YUAN = define_check(
+    "I-金额过大元", E, "金额大得不合理（元）",
+    "{where} 的金额 {value} 元超出任何一个部门决算的合理范围（{limit} 元，即 1 万亿元）。请核对是否多输了数字。",
+    "按元填写的工作簿（new --unit 元）中，单个部门的任何一项都远小于 1 万亿元。", "integrity")
 IN_YUAN = define_check(
     "I-疑似按元填写", W, "金额可能是按元填写的",
     "{where} 的金额 {value} 可能是按元填写的（本表单位为万元）：按 {wan} 万元计算时，{count} 条不符的关系变为相符（{examples}）。请核对单位，改为 {wan}。",

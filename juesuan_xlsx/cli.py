@@ -18,6 +18,7 @@ import click
 from . import __version__, errors
 from .atomic import OutputExists
 from .codes import CodeError, load_user_codes
+from .contract import UNIT_NAMES, YUAN
 from .spec import SpecError, load_spec
 from .zh import install_chinese, translate_error
 
@@ -164,17 +165,22 @@ def _carry(path: str, spec: Any) -> tuple[Any, str]:
               help="补充或覆盖内置的功能分类科目字典（每行：编码,名称[,一般/基金/国资]）。")
 @click.option("--like", type=click.Path(dir_okay=False), metavar="上年报表.xlsx",
               help="以上年的报表为底：沿用其功能分类科目（名称按本年字典，改名的列出），上年数填入“说明”表。")
+@click.option("--unit", default="万元", show_default=True, metavar="万元|元",
+              type=click.Choice(sorted(UNIT_NAMES), case_sensitive=False),
+              help="金额填写单位。元（也可写 yuan）：按账上的元填写，合计精确、校验不留尾差，另附各表的万元视图；"
+                   "公开时用 export --balanced 使万元数也严格相符。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="文件.xlsx",
               help="输出文件，默认“YEAR年部门决算公开表.xlsx”。")
 @click.option("--force", is_flag=True, help="输出文件已存在时覆盖。")
 def new_command(year: int, dept: str, profile: str | None, codes_text: str | None, codes_file: str | None,
-                like: str | None, output: str | None, force: bool) -> None:
+                like: str | None, unit: str, output: str | None, force: bool) -> None:
     """生成 YEAR 年度的部门决算公开表模板（一个 .xlsx 工作簿，含九张表、填表说明和校验表）。
 
     \b
     例：juesuan-xlsx new 2024 --dept 某某局
         juesuan-xlsx new 2024 --codes 2013201,2080505,2210201 -o 某某局2024.xlsx
         juesuan-xlsx new 2025 --like 2024年报表.xlsx
+        juesuan-xlsx new 2024 --unit 元
     """
     from .generate import Options, check_template_codes, generate
 
@@ -200,15 +206,16 @@ def new_command(year: int, dept: str, profile: str | None, codes_text: str | Non
         if unknown:
             click.echo(f"提示：以下科目不在内置字典中，请在表中“科目名称”列填写名称：{'、'.join(unknown)}", err=True)
     try:
-        generate(spec, path, Options(dept=dept, codes=codes, dictionary=dictionary, shuoming=shuoming),
-                 overwrite=force)
+        generate(spec, path, Options(dept=dept, codes=codes, dictionary=dictionary, shuoming=shuoming,
+                                     unit=UNIT_NAMES[unit.lower()]), overwrite=force)
     except OutputExists as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"无法写入 {path}：{os_reason(exc)}") from None
     first, last = spec.tables[0], spec.tables[-1]
     tables = f"{first.display_name}—{last.display_name}" if first.label_visible else f"共 {len(spec.tables)} 张表"
-    click.echo(f"已生成：{path}（{spec.year} 年 {spec.layout_name}，{tables}）")
+    in_yuan = "，金额单位：元，附万元视图" if UNIT_NAMES[unit.lower()] == YUAN else ""
+    click.echo(f"已生成：{path}（{spec.year} 年 {spec.layout_name}，{tables}{in_yuan}）")
 
 
 @cli.command("verify", context_settings=CONTEXT, options_metavar="[选项]")

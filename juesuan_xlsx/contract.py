@@ -27,6 +27,17 @@ UNKNOWN_NAME = "（字典未收录，请填写科目名称）"  # the 科目名�
 # workbooks of earlier versions hold "部门：名称" in column A alone
 DEPT_LABEL = "部门："
 
+# --- units ----------------------------------------------------------------------------------------------------
+WAN, YUAN = "万元", "元"  # a workbook's amounts are typed in one of these; publications always print 万元
+UNIT_NAMES = {"万元": WAN, "wan": WAN, "元": YUAN, "yuan": YUAN}  # what ``new --unit`` accepts
+VIEW_SUFFIX = "（万元）"  # a 元 workbook's printed view of table 公开NN表 is sheet "公开NN表（万元）"
+VIEW_CODENAME_SUFFIX = "W"  # … with code name GK01W … GK09W
+
+
+def view_sheet(sheet: str) -> str:
+    """The sheet name of a table's 万元 view in a 元 workbook (Excel's 31-character limit kept)."""
+    return sheet[:31 - len(VIEW_SUFFIX)] + VIEW_SUFFIX
+
 # --- custom document properties ---------------------------------------------------------------------------------
 MARKER_PROPERTY = "juesuan-xlsx"  # "YEAR/PROFILE"
 MODE_PROPERTY = "juesuan-mode"  # "free" (blank entry rows) or "fixed" (--codes)
@@ -35,6 +46,7 @@ VERSION_PROPERTY = "juesuan-version"
 SOURCES_PROPERTY = "juesuan-sources"  # file names a merged workbook was made from
 SOURCES_COUNT_PROPERTY = "juesuan-sources-count"
 OUTPUT_PROPERTY = "juesuan-output"  # set on files this tool writes as outputs (annotated copies, summaries)
+UNIT_PROPERTY = "juesuan-unit"  # "元" when amounts are typed in 元; absent or "万元" otherwise
 
 CREATED = dt.datetime(2000, 1, 1)  # fixed, so the same arguments give a byte-identical file
 GENERATOR = "juesuan-xlsx"  # author; with CREATED as modified date it tells that no application saved the file
@@ -53,6 +65,7 @@ class Marker:
     dept: str = ""
     sources_count: int = 1
     output: str = ""  # non-empty: a file this tool wrote as an output (not a return)
+    unit: str = WAN  # what the amounts are typed in (WAN or YUAN)
 
     @property
     def ours(self) -> bool:
@@ -75,8 +88,9 @@ def marker_from_properties(props: Mapping[str, Any]) -> Marker:
         count = max(1, int(props.get(SOURCES_COUNT_PROPERTY) or 1))
     except (TypeError, ValueError):
         count = 1
+    unit = UNIT_NAMES.get(str(props.get(UNIT_PROPERTY) or WAN).strip(), WAN)
     return Marker(year, profile, raw, str(props.get(MODE_PROPERTY) or "free"), str(props.get(DEPT_PROPERTY) or ""),
-                  count, str(props.get(OUTPUT_PROPERTY) or ""))
+                  count, str(props.get(OUTPUT_PROPERTY) or ""), unit)
 
 
 def mark_output(wb: Any, kind: str) -> None:

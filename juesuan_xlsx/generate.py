@@ -34,8 +34,13 @@ from .contract import (
     MODE_PROPERTY,
     SOURCES_COUNT_PROPERTY,
     SOURCES_PROPERTY,
+    UNIT_PROPERTY,
     UNKNOWN_NAME,
     VERSION_PROPERTY,
+    VIEW_CODENAME_SUFFIX,
+    WAN,
+    YUAN,
+    view_sheet,
 )
 from .engine import Status
 from .layout import DEPT_ROW, HEADER_ROW, LABEL_ROW, TITLE_ROW, TableLayout, layout_all
@@ -47,6 +52,13 @@ from .xlformula import Renderer
 
 AMOUNT = "#,##0.00"
 STATUS_FORMAT = '[=0]"";[=1]"尾差";"不符"'
+VIEW_SUFFIX_LABEL = "（万元）"
+YUAN_NOTES = (
+    "本工作簿按“元”填写（保留两位小数），各合计按元精确计算，校验不设尾差：每条关系都必须严格相等。",
+    "工作簿末尾另有各表的“（万元）”表（灰色标签），按四舍五入把元换算为万元，即公开时报表软件打印的数；它只读，不需要填写。",
+    "公开时用 juesuan-xlsx export --balanced：各数在万元上向上或向下取整到分，"
+    "使所有合计与表间关系在公开数上也严格相等。",
+)
 CHECK_COLUMNS = ("序号", "校验编码", "关系", "左方金额", "右方金额", "差额", "允许尾差", "状态", "提示")
 
 
@@ -73,6 +85,7 @@ class Options:
     filling: Filling | None = None
     shuoming: Any = None  # NarrativeInputs pre-filled into the 说明 sheet (examples, merge); None: blank
     sources: tuple[str, ...] = ()  # the units' returns a merged workbook sums (their rounding gaps add up)
+    unit: str = WAN  # YUAN: figures typed in 元, exact totals, and a 万元 view of each table (contract.view_sheet)
 
 
 def build_instance(spec: Spec, options: Options) -> Instance:
@@ -133,7 +146,7 @@ def _fund_of(code: str, full: list[str], dictionary: Dictionary) -> str:
 def generate(spec: Spec, path: str | Path, options: Options = Options(), *, overwrite: bool = False) -> Path:
     """Write the workbook atomically; an existing file is kept unless ``overwrite``."""
     inst = build_instance(spec, options)
-    inst.weight = max(1, len(options.sources))
+    inst.set_unit(options.unit, len(options.sources))
     with atomic_output(Path(path), overwrite=overwrite) as tmp:
         _Writer(spec, inst, options, tmp).write()
     return Path(path)
@@ -159,6 +172,8 @@ class _Writer:
                             (DEPT_PROPERTY, dept if len(dept) <= 255 else dept[:254] + "…"),
                             (VERSION_PROPERTY, __version__)):
             wb.set_custom_property(name, value, "text")
+        if self.inst.unit == YUAN:
+            wb.set_custom_property(UNIT_PROPERTY, YUAN, "text")
         if self.options.sources:
             names = "；".join(Path(s).name for s in self.options.sources)
             wb.set_custom_property(SOURCES_PROPERTY, names if len(names) <= 255 else names[:254] + "…", "text")
@@ -168,6 +183,9 @@ class _Writer:
             self._table(table, self.layouts[table.id])
         write_shuoming_sheet(self.wb, self.fmt, self.options.shuoming, table_names(self.spec.tables))
         self._checks()
+        if self.inst.unit == YUAN:
+            for table in self.spec.tables:
+                self._view(table, self.layouts[table.id])
         self._dictionary()
         wb.set_calc_mode("auto")
         close_xlsx(wb)
@@ -183,6 +201,8 @@ class _Writer:
         ws.write_string(2, 0, f"模板：{self.spec.year} 年 {self.spec.layout_name}，juesuan-xlsx {__version__}"
                         f"（{'按指定科目生成' if self.fixed else '科目自由填写'}）", self.fmt["muted"])
         lines = self.spec.instructions.splitlines()
+        if self.inst.unit == YUAN:
+            lines = [line.replace("金额单位：万元", "金额单位：元") for line in lines] + ["", *YUAN_NOTES]
         if self.options.sources:
             count = len(self.options.sources)
             lines += ["", f"本工作簿由以下 {count} 个单位的报表汇总生成（允许尾差按单位数相应放宽）："]
@@ -210,7 +230,7 @@ class _Writer:
             ws.merge_range(DEPT_ROW, 1, DEPT_ROW, end, self.options.dept, fmt["dept"])
         else:
             ws.write_string(DEPT_ROW, 1, self.options.dept, fmt["dept"])
-        ws.write_string(DEPT_ROW, last, self.spec.unit, fmt["right"])
+        ws.write_string(DEPT_ROW, last, self._unit_label(), fmt["right"])
         _header(ws, table.header, HEADER_ROW, fmt["header"])
         if lay.status_col is not None:
             ws.merge_range(HEADER_ROW, lay.status_col, lay.data_row - 1, lay.status_col, "校验", fmt["header"])
@@ -259,8 +279,53 @@ class _Writer:
             ws.write_number(row, col, float(value), self.fmt["input"])
         ws.data_validation(row, col, row, col, {
             "validate": "decimal", "criteria": "between", "minimum": -1e11, "maximum": 1e11,
-            "error_title": "金额", "error_message": "请输入数字金额（单位：万元，保留两位小数），不要输入文字或符号。",
+            "error_title": "金额",
+            "error_message": f"请输入数字金额（单位：{self.inst.unit}，保留两位小数），不要输入文字或符号。",
         })
+
+    def _unit_label(self) -> str:
+        return self.spec.unit.replace(WAN, self.inst.unit)
+
+    # -- a 元 workbook's 万元 view -------------------------------------------------------------------------------
+    def _view(self, table: Table, lay: TableLayout) -> None:
+        """The table as it prints in 万元: same rows and columns, each amount ROUND(元/10000, 2) of the 元 sheet
+        (independently rounded, as the reporting software prints); nothing to type here."""
+        ws = self.wb.add_worksheet(view_sheet(table.sheet))
+        ws.set_vba_name(table.codename + VIEW_CODENAME_SUFFIX)
+        ws.set_tab_color("#A6A6A6")
+        fmt = self.fmt
+        source = quote_sheetname(table.sheet)
+        for col, width in enumerate(table.widths):
+            ws.set_column(col, col, width)
+        last = table.width - 1
+        ws.merge_range(TITLE_ROW, 0, TITLE_ROW, last, table.title, fmt["title"])
+        ws.write_string(LABEL_ROW, last, table.label + VIEW_SUFFIX_LABEL, fmt["label"])
+        ws.write_string(DEPT_ROW, 0, DEPT_LABEL, fmt["plain"])
+        ws.write_formula(DEPT_ROW, 1, f'={source}!B{DEPT_ROW + 1}&""', fmt["plain"], "")
+        ws.write_string(DEPT_ROW, last, self.spec.unit, fmt["right"])
+        _header(ws, table.header, HEADER_ROW, fmt["header"])
+        for (row, col), text in lay.labels.items():
+            name = _panel_field(table, col) if table.kind == "grid" else ""
+            ws.write_string(row, col, text, fmt["code" if name == "code" else "line" if name == "line" else "text"])
+        if table.kind == "codes":
+            ws.merge_range(lay.sum_line, 0, lay.sum_line, 1, "合计", fmt["total_label"])
+            for r in lay.code_rows.values():
+                if r != lay.sum_line:
+                    for col in (0, 1):
+                        ref = f"{source}!{xl_rowcol_to_cell(r, col)}"
+                        ws.write_formula(r, col, f'={ref}&""', fmt["code" if col == 0 else "text"], "")
+        for row, col in lay.cells.values():
+            self._formula(ws, row, col)
+        ws.write_string(lay.notes_row, 0, f"本表由{table.display_name}（单位：元）按四舍五入换算为万元，"
+                        "与报表软件打印的数一致；请在元表中填写。公开时用 juesuan-xlsx export --balanced "
+                        "可使各合计在万元上也严格相等。", fmt["note"])
+        ws.protect("", {"format_columns": True})
+        ws.freeze_panes(lay.data_row, 2 if table.kind == "codes" else 0)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 1 if table.kind == "grid" else 0)
+        ws.repeat_rows(HEADER_ROW, lay.data_row - 1)
+        ws.hide_gridlines(2)
 
     def _formula(self, ws: Worksheet, row: int, col: int) -> bool:
         """Write the planned formula of a cell, with an empty cached value (a default LibreOffice computes it)."""
@@ -443,6 +508,8 @@ def _formats(wb: Workbook) -> dict[str, Any]:
         "formula": f(num_format=AMOUNT, **border),
         "total": f(num_format=AMOUNT, bold=True, **border),
         "tolerance": f(num_format="0.000", **border),
+        "view": f(num_format=AMOUNT, bg_color="#F2F2F2", **border),
+        "view_total": f(num_format=AMOUNT, bold=True, bg_color="#F2F2F2", **border),
         "status": f(num_format=STATUS_FORMAT, align="center", **border),
         "summary": f(bold=True, font_size=12),
         "cf_bad": wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006"}),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .codes import parent
+from .contract import WAN, YUAN
 from .spec import CLASSES, SUM_ROW, Address, Relation, Spec, SpecError, Table
 
 
@@ -148,8 +149,14 @@ class Instance:
     spec: Spec
     code_tables: dict[str, CodeTable] = field(default_factory=dict)
     # how many independently rounded figures each typed figure stands for: 1, or N for the sum of N units'
-    # returns (merge), whose rounding gaps add up
+    # returns (merge), whose rounding gaps add up; 0 for figures typed in 元, which are exact (no 尾差 allowed)
     weight: int = 1
+    unit: str = WAN  # what the typed figures are in: WAN or YUAN
+
+    def set_unit(self, unit: str, sources: int = 1) -> None:
+        """The unit figures are typed in, and with it the rounding allowance: none in 元, one per source in 万元."""
+        self.unit = unit
+        self.weight = 0 if unit == YUAN else max(1, sources)
 
     @classmethod
     def free(cls, spec: Spec) -> Instance:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 
-from .contract import CHECK_SHEET, DICT_SHEET, UNKNOWN_NAME
+from .contract import CHECK_SHEET, DICT_SHEET, UNKNOWN_NAME, YUAN, view_sheet
 from .layout import TableLayout
 from .model import Cell, Equation, Instance, support
 from .spec import SUM_ROW
@@ -34,6 +34,7 @@ class Planned:
     cell: Cell | None = None  # the logical amount cell, for amount formulas
     equation: Equation | None = None
     editable: bool = False  # a default the user may type over (科目名称 lookup)
+    view_of: Cell | None = None  # a 元 workbook's 万元 view: ROUND(this 元 cell / 10000, 2)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _plan_key(inst: Instance, layouts: dict[str, TableLayout], dictionary_size: 
     places = tuple((tid, lay.table.sheet, lay.data_row, lay.end_row, lay.sum_last, lay.status_col, lay.level_col,
                     lay.parent_col, tuple(lay.cells.items()), tuple(lay.code_rows.items()))
                    for tid, lay in layouts.items())
-    return inst.spec.key, inst.weight, dictionary_size, rows, places
+    return inst.spec.key, inst.weight, inst.unit, dictionary_size, rows, places
 
 
 def make_plan(inst: Instance, layouts: dict[str, TableLayout], dictionary_size: int) -> Plan:
@@ -130,7 +131,21 @@ def make_plan(inst: Instance, layouts: dict[str, TableLayout], dictionary_size: 
                 text = row_status(per_row.get((table.id, code_row.key), []), code, render, formulas, inst, table.id)
                 plan.add(Planned(sheet, r, lay.status_col, text, "status"))
     _check_sheet(plan, inst, layouts, equations, formulas, render)
+    if inst.unit == YUAN:
+        _views(plan, layouts)
     return plan
+
+
+def _views(plan: Plan, layouts: dict[str, TableLayout]) -> None:
+    """A 元 workbook's 万元 view: each amount cell of each table, at the same place on the table's view sheet,
+    rounded on its own — what the reporting software prints (``export --balanced`` prints better)."""
+    for lay in layouts.values():
+        source = quote_sheetname(lay.table.sheet)
+        view = view_sheet(lay.table.sheet)
+        for cell, (row, col) in lay.cells.items():
+            style = "view_total" if cell.row == SUM_ROW else "view"
+            text = f"ROUND({source}!{xl_col_to_name(col)}{row + 1}/10000,2)"
+            plan.add(Planned(view, row, col, text, style, view_of=cell))
 
 
 def status(eq: Equation, render: Renderer, formulas: dict[Cell, Equation], inst: Instance, here: str) -> str:

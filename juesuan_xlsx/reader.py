@@ -28,6 +28,9 @@ from .contract import (
     DICT_CODENAME,
     DICT_SHEET,
     GENERATOR,
+    VIEW_CODENAME_SUFFIX,
+    YUAN,
+    view_sheet,
     workbook_marker,
 )
 from .errors import JuesuanError
@@ -79,6 +82,7 @@ class ReadResult:
     sum_rows: dict[str, int]
     layouts: dict[str, TableLayout] = field(default_factory=dict)  # where the cells actually are
     check_sheet: str | None = None  # title of the 校验 sheet
+    views: dict[str, str] = field(default_factory=dict)  # a 元 workbook: table id → title of its 万元 view sheet
     fresh: bool = False  # written by juesuan-xlsx and saved by no application since (no cached values expected)
     dictionary_sheet: dict[str, str] = field(default_factory=dict)  # the workbook's own 字典 (code → name)
     dictionary_size: int = 0
@@ -108,11 +112,6 @@ class ReadResult:
 
 class NotOurWorkbook(JuesuanError, ValueError):
     """The workbook is not a juesuan-xlsx template (no marker, no 公开NN表 labels)."""
-
-
-def sources_count(wb: Any) -> int:
-    """How many units' returns a merged workbook sums (1 for an ordinary return)."""
-    return workbook_marker(wb).sources_count
 
 
 def detect_spec(wb: Any) -> tuple[Spec, str, str]:
@@ -162,13 +161,20 @@ def read_workbook(path: str | Path) -> ReadResult:
     reference = layout_all(Instance.free(spec))  # expected positions (header, first data row)
     result = ReadResult(path, spec, mode, dept, Instance(spec), {t: ws.title for t, ws in sheets.items()}, {}, {}, {})
     result.wb, result.cached_wb, result.book = wb, cached_wb, book
-    result.inst.weight = sources_count(wb)
+    marker = workbook_marker(wb)
+    result.inst.set_unit(marker.unit, marker.sources_count)
     props = wb.properties
     result.fresh = props.lastModifiedBy == GENERATOR and props.modified is not None and \
         props.modified.replace(tzinfo=None) == CREATED
     by_codename = {ws.sheet_properties.codeName: ws for ws in wb.worksheets}
     check = by_codename.get(CHECK_CODENAME) or (wb[CHECK_SHEET] if CHECK_SHEET in wb.sheetnames else None)
     result.check_sheet = check.title if check is not None else None
+    if result.inst.unit == YUAN:
+        for table in spec.tables:
+            view = by_codename.get(table.codename + VIEW_CODENAME_SUFFIX)
+            name = view.title if view is not None else view_sheet(table.sheet)
+            if name in wb.sheetnames:
+                result.views[table.id] = name
     _read_dept(result, sheets)
     words = by_codename.get(DICT_CODENAME) or (wb[DICT_SHEET] if DICT_SHEET in wb.sheetnames else None)
     if words is None:  # the 科目名称 lookups of every code table read it

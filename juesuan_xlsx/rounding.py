@@ -39,6 +39,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array
 
+from .amounts import to_wan
 from .engine import Engine
 from .model import Cell, Equation, Instance, Ref
 
@@ -137,7 +138,7 @@ def exact_figures(inst: Instance, inputs: Mapping[Cell, Decimal | int],
 
 def independent_rounding(exact: Mapping[Cell, Decimal]) -> dict[Cell, Decimal]:
     """What the reporting software prints: each 元 figure / 10 000, ROUND_HALF_UP to 0.01 万元."""
-    return {cell: (value / WAN).quantize(CENT, rounding=ROUND_HALF_UP) for cell, value in exact.items()}
+    return {cell: to_wan(value) for cell, value in exact.items()}
 
 
 def imbalances(equations: Iterable[Equation], figures: Mapping[Cell, Decimal],

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .amounts import cents, parse_amount
+from .amounts import cents, parse_amount, to_wan
 from .codes import Dictionary
 from .contract import CHECK_SHEET, UNKNOWN_NAME
 from .engine import Engine, Figure, Outcome, Status, judge
@@ -80,7 +80,11 @@ def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Eng
     out: dict[Key, Any] = {}
     row_status: dict[str, list[int]] = {}
     ties: set[str] = set()  # tables with a per-row status that depends on rounding an exact half 分
+    views: list[tuple[Key, Cell]] = []
     for key, item in plan.formulas.items():
+        if item.view_of is not None:
+            views.append((key, item.view_of))
+            continue
         if item.cell is not None:
             fig = figures.get(item.cell)
             if fig is not None:
@@ -154,7 +158,23 @@ def shadow_values(read: ReadResult, plan_inst: Instance, plan: Plan, engine: Eng
         statuses.append(number)
     summary = f"不符 {statuses.count(2)} 项，尾差 {statuses.count(1)} 项"
     out[(CHECK_SHEET, plan.summary_row, 0)] = Tie(summary, None) if tied_lines else summary
+    for key, cell in views:  # a 元 workbook's 万元 view: the 元 cell's value, rounded half away from zero
+        out[key] = to_wan(_value_of(cell, key, read, figures, out))
     return {k: v for k, v in out.items() if k in plan.formulas}
+
+
+def _value_of(cell: Cell, view_key: Key, read: ReadResult, figures: dict[Cell, Figure],
+              out: dict[Key, Any]) -> Decimal:
+    """The value of the 元 cell a view cell rounds: its formula's (as shadowed), its figure, or what is typed."""
+    table = read.spec.table(cell.table)
+    computed = out.get((table.sheet, view_key[1], view_key[2]))
+    if isinstance(computed, Decimal):
+        return computed
+    fig = figures.get(cell)
+    if fig is not None:
+        return fig.value
+    raw = read.cells.get(cell)
+    return parse_amount(raw.value).value if raw is not None and raw.formula is None else Decimal(0)
 
 
 def _other_row(eq: Equation, table_id: str, row_key: str, code_tables: set[str]) -> bool:

@@ -28,6 +28,8 @@ class Renderer:
         self.weight = weight  # rounded figures behind each typed figure (Instance.weight)
 
     def _weighted(self, count: str) -> str:
+        if self.weight == 0:  # figures in 元 are exact: no rounding allowance
+            return "0"
         return count if self.weight == 1 or count == "0" else f"{self.weight}*({count})"
 
     # -- addresses ------------------------------------------------------------------------------------------
@@ -164,11 +166,14 @@ class Renderer:
 
     @staticmethod
     def row_status_number(left: str, right: str, k: str, kind: str) -> str:
-        """Per-row status with k ≥ 1 row figures: 0, 1 within k × 0.005, else 2 — the difference computed once."""
+        """Per-row status with k row figures: 0, 1 within k × 0.005, else 2 — the difference computed once (k = 0, a
+        元 workbook: 0 or 2)."""
         if kind == "implies":
             return Renderer.implies_number(left, right)
         delta = f"ROUND(({left}-({right}))*100,0)"
         excess = {"le": f"MAX(0,{delta})", "ge": f"MAX(0,-{delta})"}.get(kind, f"ABS({delta})")
+        if k == "0":  # figures in 元: exact, any difference is 不符
+            return f"IF({excess}>0,2,0)"
         return f"MIN(2,ROUNDUP(2*{excess}/({k}),0))"
 
     @staticmethod

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..codes import Dictionary
-from ..contract import CHECK_SHEET
+from ..contract import CHECK_SHEET, view_sheet
 from ..engine import Engine, Figure, Outcome
 from ..evaluation import Evaluation
 from ..findings import Check, Finding, make
@@ -43,6 +43,9 @@ class Context:
         """Planned sheet name → the sheet's title in this file (renamed sheets), for every table and the 校验."""
         titles = {t.sheet: self.read.sheets.get(t.id) for t in self.spec.tables}
         titles[CHECK_SHEET] = self.read.check_sheet
+        for t in self.spec.tables:  # a 元 workbook's 万元 views
+            if t.id in self.read.views:
+                titles[view_sheet(t.sheet)] = self.read.views[t.id]
         return titles
 
 
@@ -56,7 +59,7 @@ def _plan_instance(read: ReadResult) -> Instance:
     if read.mode != "free":
         return read.inst
     inst = Instance.free(read.spec)
-    inst.weight = read.inst.weight
+    inst.weight, inst.unit = read.inst.weight, read.inst.unit
     for tid, (first, last) in read.blocks.items():
         inst.code_tables[tid] = CodeTable([CodeRow(f"#{i + 1}", None) for i in range(last - first + 1)], True)
     return inst

@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import checks
 from ..amounts import KIND_TEXT, LARGEST, YUAN_PER_WAN, Amount, cents, decimals, fmt, implausible, parse_amount
+from ..contract import YUAN
 from ..engine import Outcome, Status
 from ..findings import Finding
 from ..model import Cell
@@ -56,11 +57,16 @@ def amount_problems(ctx: Context, cell: Cell, raw: Any, amount: Amount) -> Itera
     elif amount.kind == "date":
         yield finding(checks.DATE_AMOUNT, where, table=table, value=_date_text(raw), number=amount.value)
     elif amount.kind == "number":
-        if implausible(amount.value):
+        in_yuan = ctx.read.inst.unit == YUAN
+        if implausible(amount.value / YUAN_PER_WAN if in_yuan else amount.value):
             wan = cents(amount.value / YUAN_PER_WAN)
-            hint = (f"金额单位为万元：如果填写的是元，应为 {fmt(wan)} 万元。" if not implausible(wan)
-                    else "请核对是否多输了数字。")
-            yield finding(checks.TOO_LARGE, where, table=table, value=amount.value, limit=LARGEST, hint=hint)
+            if in_yuan:
+                yield finding(checks.TOO_LARGE_YUAN, where, table=table, value=amount.value,
+                              limit=LARGEST * YUAN_PER_WAN)
+            else:
+                hint = (f"金额单位为万元：如果填写的是元，应为 {fmt(wan)} 万元。" if not implausible(wan)
+                        else "请核对是否多输了数字。")
+                yield finding(checks.TOO_LARGE, where, table=table, value=amount.value, limit=LARGEST, hint=hint)
         elif decimals(amount.value) > 2:
             yield finding(checks.DECIMALS, where, table=table, value=amount.value, rounded=cents(amount.value))
         if amount.value < 0:
@@ -75,7 +81,7 @@ def unit_findings(ctx: Context) -> Iterator[Finding]:
     its size (rounded to 分, as a conversion to 万元 prints it), turns some 不符 relations into 相符 or 尾差 and breaks
     none.  Only a hint (a warning): the relation findings stay as they are.  Run after the relations."""
     failing = {i for i, o in enumerate(ctx.outcomes) if o.status == Status.MISMATCH}
-    if not failing:
+    if not failing or ctx.read.inst.unit == YUAN:  # a 元 workbook asks for 元
         return
     candidates = sorted((c for c, v in ctx.inputs.items()
                          if YUAN_PER_WAN <= abs(v) and not implausible(v) and c in ctx.read.cells),
