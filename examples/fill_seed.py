@@ -1,6 +1,7 @@
 """Fill a 2024 template with the seed department's published figures, through the library.
 
     python examples/fill_seed.py [-o examples/seed-2024.xlsx] [--force]
+    python examples/fill_seed.py --data examples/seed-2024-yuan.toml -o examples/seed-2024-yuan.xlsx
 
 The result is the workbook an accountant would return after typing the published figures into the blank
 template of `juesuan-xlsx new 2024`; the tests verify it.
@@ -27,8 +28,8 @@ def main() -> None:
     data = load_fill_file(args.data)
     spec = load_spec(data.year, data.profile)
     data = load_fill_file(args.data, spec)
-    generate(spec, args.output, Options(dept=data.dept, filling=data.filling, shuoming=data.shuoming),
-             overwrite=args.force)
+    generate(spec, args.output, Options(dept=data.dept, filling=data.filling, shuoming=data.shuoming,
+                                        unit=data.unit), overwrite=args.force)
     print(f"已生成：{args.output}")
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from .contract import UNIT_NAMES, WAN
 from .generate import FilledRow, Filling
 from .model import Cell, Instance
 from .narrative.shuoming import inputs_from_mapping
@@ -23,6 +24,7 @@ class FillFile:
     filling: Filling
     printed: dict[Cell, Decimal]
     shuoming: Any = None  # NarrativeInputs for the 说明 sheet, from a [shuoming] table
+    unit: str = WAN  # what [cells] and [[rows]] are in: unit = "元" fills a ``new --unit 元`` workbook
 
 
 def _amount(value: Any, where: str) -> Decimal:
@@ -66,8 +68,11 @@ def load_fill_file(path: str | Path, spec: Spec | None = None) -> FillFile:
     shuoming = None
     if "shuoming" in raw:
         shuoming = inputs_from_mapping(raw["shuoming"])
+    unit = str(raw.get("unit", WAN))
+    if unit not in UNIT_NAMES:
+        raise ValueError(f"{path}: unit = “{unit}”：金额单位只能是 万元 或 元")
     return FillFile(int(raw["year"]), raw.get("profile", "central"), raw.get("dept", ""),
-                    Filling(cells, rows), printed, shuoming)
+                    Filling(cells, rows), printed, shuoming, UNIT_NAMES[unit])
 
 
 def _check_inputs(path: str | Path, spec: Spec, cells: Mapping[Cell, Decimal],
