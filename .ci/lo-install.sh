@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Install what the LibreOffice tests (pytest -m libreoffice) need on Debian 12 (bookworm), as root.
+# Install every Debian package the tests need on Debian 12 (bookworm), as root: headless LibreOffice for the
+# real-spreadsheet tests (pytest -m libreoffice) and Debian's chromium for the real-browser test of the web page
+# (pytest -m browser).  One list, one script: the README's test command runs it.
 #
 # Idempotent: when every package is already installed it only checks them and exits, without touching the
 # network (no apt-get update), so it is cheap to call at the start of every CI job.  --force reinstalls nothing
@@ -11,11 +13,14 @@
 #                           tests must run under a Python 3.11 (juesuan_xlsx.libreoffice checks and says so)
 #   fonts-noto-cjk          Chinese glyphs in PDF/PNG exports (otherwise empty boxes)
 #   poppler-utils           pdftoppm, for PNG pictures of exported pages
+#   chromium, chromium-driver  the browser Selenium drives in tests/test_serve_browser.py (Debian's own, matched
+#                           to each other; nothing is downloaded at run time)
 #
 # --no-install-recommends keeps the install to what is needed; the tests pass on such an install.
 set -euo pipefail
 
-PACKAGES=(libreoffice-calc-nogui libreoffice-writer-nogui python3-uno fonts-noto-cjk poppler-utils)
+PACKAGES=(libreoffice-calc-nogui libreoffice-writer-nogui python3-uno fonts-noto-cjk poppler-utils
+          chromium chromium-driver)
 
 if [[ "${EUID}" -ne 0 ]]; then
     echo "lo-install.sh: run as root (apt-get needs it)" >&2
@@ -48,3 +53,5 @@ fi
 soffice --version
 pdftoppm -v 2>&1 | sed -n 1p  # sed, not head: head would close the pipe and pipefail would see SIGPIPE
 /usr/bin/python3 -c 'import sys, uno; print("uno OK for Debian python", sys.version.split()[0])'
+chromium --version 2>/dev/null | sed -n 1p
+chromedriver --version | sed -n 1p

@@ -2,7 +2,7 @@
 chromium-driver.  Uploads the example and a damaged copy, reads the findings, downloads the annotated copy and
 checks it, and renders the screenshot the README shows (docs/images/serve-校验.png).
 
-Skipped locally without chromium; required under CI (``.ci/browser-install.sh`` installs it)."""
+Skipped locally without chromium; required under CI (``bash .ci/lo-install.sh`` installs it)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Pat
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver_path = shutil.which("chromedriver")
     if not chromium or not driver_path:
-        _missing("chromium or chromedriver not on PATH (bash .ci/browser-install.sh installs them)")
+        _missing("chromium or chromedriver not on PATH (bash .ci/lo-install.sh installs them)")
     downloads = tmp_path_factory.mktemp("downloads")
     options = webdriver.ChromeOptions()
     options.binary_location = str(chromium)
