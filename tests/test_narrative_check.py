@@ -176,3 +176,12 @@ def test_each_mutation_is_found_with_its_code(kind: str, code: str, profile: str
         if tried >= 4:
             break
     assert tried, f"no narrative to mutate for {kind}"
+
+
+def test_an_unfinished_sentence_is_one_finding_however_many_ellipses() -> None:
+    from juesuan_xlsx.narrative_check.defects import text_defects
+
+    text = "一是……；二是……；三是……。另一句XX%与YY%。"
+    found = text_defects([Paragraph(text, Where(line=7))], 2024)
+    assert [(f.code, f.args["claimed"]) for f in found] == [("N-占位符", "XX"), ("N-省略号", "……")]
+    assert all(f.place == str(Where(line=7)) for f in found)

@@ -32,8 +32,12 @@ def text_defects(paragraphs: list[Paragraph], year: int | None) -> list[Finding]
         t = p.text
         place = str(p.where)
         for rx, check in ((PLACEHOLDER, C.PLACEHOLDER), (ELLIPSIS, C.ELLIPSIS), (GARBLED, C.GARBLED)):
+            said: set[str] = set()  # one finding per sentence: "一是……；二是……" is one unfinished sentence
             for m in rx.finditer(t):
-                out.append(make(check, place=place, claimed=m.group(0), sentence=_sentence_of(t, m.start())))
+                sentence = _sentence_of(t, m.start())
+                if sentence not in said:
+                    said.add(sentence)
+                    out.append(make(check, place=place, claimed=m.group(0), sentence=sentence))
         if year is None:
             continue
         for m in YEAR.finditer(t):
