@@ -2,7 +2,7 @@
 
 The two computations (GUIDE, "How we build"):
   1. the workbook's own formulas, evaluated headlessly by ``formulas`` with its known faults corrected
-     (:mod:`juesuan_xlsx.evaluate`);
+     (:mod:`juesuan_xlsx.evaluation`);
   2. the spec's equations evaluated in ``decimal.Decimal`` from the typed figures (:mod:`juesuan_xlsx.engine`),
      plus a shadow of every other formula the template writes (:mod:`juesuan_xlsx.shadow`).
 They must agree on every formula cell the template planned and the user left alone; a disagreement is an

@@ -1,7 +1,7 @@
 """docx → pdf with a headless LibreOffice Writer (``soffice --convert-to pdf``), own profile, bounded time.
 
-:func:`juesuan_xlsx.libreoffice.convert` drives Calc over UNO and only opens spreadsheets (Calc PDF filter), so a
-document goes through the command-line converter instead.  On Debian/Ubuntu, Writer is a package of its own
+The tests' UNO driver (``tests/libreoffice_driver.py``) drives Calc and only opens spreadsheets (Calc PDF filter), so
+a document goes through the command-line converter instead.  On Debian/Ubuntu, Writer is a package of its own
 (``libreoffice-writer-nogui``); a machine with only ``libreoffice-calc-nogui`` has ``soffice`` but cannot load a
 .docx ("Error: source file could not be loaded", exit status 0), which is detected before and after converting.
 """
