@@ -111,14 +111,6 @@ def _parse_codes(text: str | None) -> tuple[str, ...] | None:
     return codes
 
 
-def _profile_of(like: str | None) -> str | None:
-    """The layout of the workbook given to --like (its marker), to continue in when --profile is not given."""
-    from .contract import read_marker
-
-    marker = read_marker(like) if like else None
-    return marker.profile if marker is not None else None
-
-
 def _check_prior(path: str, last: Any, spec: Any) -> None:
     """--like takes last year's figures as 上年数: refuse a file that cannot give them (issue 15 #9)."""
     from .checks import BLANK_RETURN
@@ -137,15 +129,21 @@ def _check_prior(path: str, last: Any, spec: Any) -> None:
         click.echo(f"注意：上年报表是{prior.layout_name}，新模板按{spec.layout_name}生成（--profile）", err=True)
 
 
-def _carry(path: str, spec: Any) -> tuple[Any, str]:
-    """What ``new --like`` takes from last year's workbook, and its 部门; the workbook is read once."""
-    from .carry import carry_forward
+def _read_prior(path: str) -> Any:
+    """Last year's workbook or publication for ``new --like``, read once (its layout is the default layout)."""
     from .verify import verify
 
     last = verify(path, evaluate=False)
     if last.read is None and last.disclosure is None:
         problem = "；".join(f.message for f in last.report.findings if f.level.value == "error")
         raise UsageError(f"无法读取上年报表 {path}：{problem or last.report.kind}")
+    return last
+
+
+def _carry(path: str, last: Any, spec: Any) -> tuple[Any, str]:
+    """What ``new --like`` takes from last year's workbook or publication, and its 部门."""
+    from .carry import carry_forward
+
     _check_prior(path, last, spec)
     try:
         return carry_forward(last, spec), last.dept
@@ -185,7 +183,10 @@ def new_command(year: int, dept: str, profile: str | None, codes_text: str | Non
     from .generate import Options, check_template_codes, generate
 
     output = _output(output, (".xlsx",))
-    spec = _load_spec(year, (profile or _profile_of(like) or "central").lower())
+    prior = _read_prior(like) if like is not None else None
+    # the layout goes on as last year's (a workbook's marker, or the layout a publication was recognised as)
+    prior_profile = prior.spec.profile if prior is not None and prior.spec is not None else None
+    spec = _load_spec(year, (profile or prior_profile or "central").lower())
     codes = _parse_codes(codes_text)
     dictionary = _dictionary(spec, codes_file)
     path = Path(output or f"{year}年部门决算公开表.xlsx")
@@ -193,7 +194,7 @@ def new_command(year: int, dept: str, profile: str | None, codes_text: str | Non
     if like is not None:
         if codes is not None:
             raise UsageError("--like 与 --codes 不能同时使用")
-        carried, last_dept = _carry(like, spec)
+        carried, last_dept = _carry(like, prior, spec)
         codes, shuoming = carried.codes or None, carried.shuoming
         dept = dept or last_dept
         click.echo(f"沿用上年报表 {like}（{carried.source}）：{len(carried.codes)} 个功能分类科目，"

@@ -140,3 +140,15 @@ def test_new_like_takes_last_year_from_a_publication(tmp_path: Path) -> None:
     out = tmp_path / "2025.xlsx"
     assert run(["new", "2025", "--like", str(SEED), "-o", str(out)]) == 0
     assert verify(out).dept == "中共株洲市渌口区委机构编制委员会办公室"
+
+
+def test_new_like_a_publication_goes_on_in_its_layout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``new 2025 --like`` last year's Shanghai publication: no --profile needed, the layout it was recognised as
+    is kept (a publication has no marker to say it)."""
+    from juesuan_xlsx.contract import read_marker
+
+    out = tmp_path / "2025.xlsx"
+    assert run(["new", "2025", "--like", str(SUBSET), "-o", str(out)]) == 0
+    assert "上海格式" in capsys.readouterr().out
+    marker = read_marker(out)
+    assert marker is not None and (marker.year, marker.profile) == (2025, "shanghai")
