@@ -156,6 +156,18 @@ def test_generate_a_template(app_client: TestClient) -> None:
     assert bad.status_code == 400 and "格式不对" in bad.text
 
 
+def test_generate_a_template_in_yuan(app_client: TestClient) -> None:
+    """The page's 金额单位 choice is ``new --unit``: a 元 workbook with a 万元 view of each table."""
+    answer = app_client.post("/new", data={"csrf": token(app_client), "year": "2024", "profile": "central",
+                                           "unit": "元"})
+    assert answer.status_code == 200, answer.text
+    wb = openpyxl.load_workbook(io.BytesIO(answer.content))
+    assert "公开01表（万元）" in wb.sheetnames
+    assert any(p.name == "juesuan-unit" and p.value == "元" for p in wb.custom_doc_props)
+    odd = app_client.post("/new", data={"csrf": token(app_client), "year": "2024", "unit": "千元"})
+    assert odd.status_code == 400 and "金额单位" in odd.text
+
+
 def test_forms_refuse_cross_site_and_missing_tokens(app_client: TestClient, checked: tuple[str, str]) -> None:
     url, _ = checked
     files = [("files", ("a.xlsx", SEED.read_bytes()))]

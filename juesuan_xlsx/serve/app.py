@@ -44,6 +44,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..contract import UNIT_NAMES, WAN
 from ..findings import Level
 from ..report import render_file, to_json
 from ..verify import SOURCE_SUFFIXES, FileReport, Report
@@ -582,6 +583,9 @@ class Pages:
         except ValueError:
             raise UserError("请选择年度。") from None
         profile = str(form.get("profile", "central"))
+        unit = UNIT_NAMES.get(str(form.get("unit", WAN)).strip().lower())
+        if unit is None:
+            raise UserError("金额单位只能是 万元 或 元。")
         dept = str(form.get("dept", "")).strip()[:100]
         codes = parse_codes_text(str(form.get("codes", "")))
         codes_file: str | None = None
@@ -597,7 +601,7 @@ class Pages:
             codes_file = str(path)
         try:
             error, described = await self.server.run(work.generate_one, (year, profile, dept, codes, codes_file,
-                                                                           str(output)))
+                                                                           str(output), unit))
         finally:
             if codes_file:
                 Path(codes_file).unlink(missing_ok=True)

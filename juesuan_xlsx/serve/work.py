@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..annotate import annotate_file
+from ..contract import YUAN
 from ..errors import JuesuanError
 from ..report import render_file
 from ..verify import FileReport, verify
@@ -89,13 +90,13 @@ def summarise_many(job: tuple[str, list[str], str]) -> Result:
     return None, None
 
 
-def generate_one(job: tuple[int, str, str, tuple[str, ...] | None, str | None, str]) -> Result:
-    """``new``: the template workbook for a year, layout, 部门 and codes (and a codes file's entries)."""
+def generate_one(job: tuple[int, str, str, tuple[str, ...] | None, str | None, str, str]) -> Result:
+    """``new``: the template workbook for a year, layout, 部门, codes (and a codes file's entries) and unit."""
     from ..codes import load_user_codes
     from ..generate import Options, check_template_codes, generate
     from ..spec import load_spec
 
-    year, profile, dept, codes, codes_file, output = job
+    year, profile, dept, codes, codes_file, output, unit = job
     try:
         spec = load_spec(year, profile)
         dictionary = spec.gongneng
@@ -103,9 +104,10 @@ def generate_one(job: tuple[int, str, str, tuple[str, ...] | None, str | None, s
             dictionary = dictionary.merged(dict(load_user_codes(codes_file)))
         if codes:
             check_template_codes(spec, codes, dictionary)
-        generate(spec, Path(output), Options(dept=dept, codes=codes, dictionary=dictionary), overwrite=True)
+        generate(spec, Path(output), Options(dept=dept, codes=codes, dictionary=dictionary, unit=unit),
+                 overwrite=True)
     except JuesuanError as exc:
         return str(exc), None
     except OSError as exc:
         return f"无法生成：{exc.strerror or exc}", None
-    return None, f"{spec.year} 年 {spec.layout_name}"
+    return None, f"{spec.year} 年 {spec.layout_name}" + ("，金额单位：元" if unit == YUAN else "")
