@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from juesuan_xlsx.disclosure import Disclosure, Kind, Paragraph, Printed, Where
 from juesuan_xlsx.findings import Finding, Level
-from juesuan_xlsx.model import Instance
+from juesuan_xlsx.model import Cell, Instance
 from juesuan_xlsx.narrative.inputs import NarrativeInputs
 from juesuan_xlsx.narrative.text import generate_narrative, narrative_text
 from juesuan_xlsx.narrative.values import WorkbookValues, build_values
@@ -62,7 +63,19 @@ def disclosure_of(values: WorkbookValues, text: str) -> Disclosure:
 
 def generated(year: int, profile: str, seed: int) -> tuple[WorkbookValues, str]:
     values = values_for(year, profile, seed)
-    return values, narrative_text(generate_narrative(values, INPUTS))
+    return values, narrative_text(generate_narrative(values, inputs_for(values)))
+
+
+def inputs_for(values: WorkbookValues) -> NarrativeInputs:
+    """INPUTS with the counts a department with this filling would type: no reception, trip or car where the
+    三公 table has no 决算数 for it (N-次数不符, N-车辆数存疑 judge the counts against the table)."""
+    def spent(col: str) -> bool:
+        return values.cells.get(Cell("09", "sg", col), Decimal(0)) != 0
+
+    recept, abroad, buy, run = (spent(c) for c in ("a_recept", "a_abroad", "a_car_buy", "a_car_run"))
+    return replace(INPUTS, reception_batches=1 if recept else 0, reception_people=3 if recept else 0,
+                   abroad_groups=1 if abroad else 0, abroad_people=2 if abroad else 0,
+                   car_bought=1 if buy else 0, car_count=2 if run else 0, vehicles=2 if run else 0)
 
 
 def codes(findings: list[Finding]) -> list[str]:
@@ -185,3 +198,153 @@ def test_an_unfinished_sentence_is_one_finding_however_many_ellipses() -> None:
     found = text_defects([Paragraph(text, Where(line=7))], 2024)
     assert [(f.code, f.args["claimed"]) for f in found] == [("N-占位符", "XX"), ("N-省略号", "……")]
     assert all(f.place == str(Where(line=7)) for f in found)
+
+
+# -- counts, 类 names, the 部门, empty tables (issue 14: the claims added last) --------------------------------------
+
+
+def _fee(values: WorkbookValues, col: str) -> Decimal:
+    return values.cells.get(Cell("09", "sg", col), Decimal(0))
+
+
+def _sub(text: str, pattern: str, repl: str) -> str | None:
+    new = re.sub(pattern, repl, text, count=1)
+    return None if new == text else new
+
+
+def mutate_count(kind: str, values: WorkbookValues, text: str) -> str | None:
+    """A count that contradicts the 三公 table: a reception, trip or car purchase beside a 0.00 决算数, or 0 beside
+    a figure above 0."""
+    if kind == "reception":
+        if _fee(values, "a_recept") == 0:
+            return _sub(text, r"公务接待0批次、0人次", "公务接待3批次、12人次")
+        return _sub(text, r"公务接待\d+批次、\d+人次", "公务接待0批次、0人次")
+    if kind == "abroad":
+        if _fee(values, "a_abroad") == 0:
+            return _sub(text, r"团组0个，累计0人次", "团组1个，累计4人次")
+        return _sub(text, r"团组\d+个，累计\d+人次", "团组0个，累计0人次")
+    if kind == "car":
+        if _fee(values, "a_car_buy") == 0:
+            return _sub(text, r"本年购置公务用车0辆", "本年购置公务用车2辆")
+        return _sub(text, r"本年购置公务用车\d+辆", "本年购置公务用车0辆")
+    raise AssertionError(kind)
+
+
+OLD_NAMES = {"卫生健康": "医疗卫生与计划生育", "文化旅游体育与传媒": "文化体育与传媒",
+             "自然资源海洋气象等": "国土海洋气象等", "节能环保": "环境保护"}
+
+
+def mutate_class(kind: str, values: WorkbookValues, text: str) -> str | None:
+    """A 类 stated under a name the tables do not print: an earlier name or a near miss (the amount still the
+    table's), or a 类 the tables do not list at all."""
+    hits = list(re.finditer(r"([\u4e00-\u9fff]+?)（类）支出(\d+\.\d{2})万元", text))
+    hits = [h for h in hits if Decimal(h.group(2)) != 0 and not re.search(r"其中|用于", h.group(1))]
+    if not hits:
+        return None
+    m = hits[0]
+    name = m.group(1)
+    if kind == "renamed":
+        new = next((old for new, old in OLD_NAMES.items() if name.endswith(new)), name + "事务")
+        return text[:m.end(1) - len(name)] + new + text[m.end(1):]
+    if kind == "absent":
+        listed = {r.code for r in values.tables["05"].code_rows if r.code}
+        absent = next(info.name[:-2] for code, info in values.spec.gongneng.entries.items()
+                      if len(code) == 3 and code not in listed and code < "230")
+        return text[:m.end(1) - len(name)] + absent + text[m.end(1):]
+    raise AssertionError(kind)
+
+
+COUNT_AND_CLASS_MUTATIONS = [("reception", "N-次数不符"), ("abroad", "N-次数不符"), ("car", "N-次数不符"),
+                             ("renamed", "N-类名不符"), ("absent", "N-类不在表中")]
+
+
+@pytest.mark.parametrize(("kind", "code"), COUNT_AND_CLASS_MUTATIONS)
+@pytest.mark.parametrize("profile", ["central", "shanghai"])
+def test_a_count_or_a_class_name_mutation_is_found(kind: str, code: str, profile: str) -> None:
+    tried, directions = 0, set()
+    for seed in range(40):
+        values, text = generated(2024, profile, seed)
+        change = mutate_class if kind in ("renamed", "absent") else mutate_count
+        mutated = change(kind, values, text)
+        if mutated is None:
+            continue
+        tried += 1
+        found = check_narrative(disclosure_of(values, mutated))
+        assert code in codes(found), (kind, seed, [f.message for f in found])
+        if kind == "renamed":  # the amount is checked against the 类 the tables print under its own name
+            assert "N-金额不符" not in codes(found)
+            name = next(f for f in found if f.code == code)
+            assert name.level is Level.WARNING and "表中所印" in name.message
+        if kind == "absent":  # one finding for the 类, not a second one saying the table's figure is 0
+            assert "N-金额不符" not in codes(found)
+        if kind in ("reception", "abroad", "car"):
+            directions.add("zero fee" if "0.00 万元" in next(f for f in found if f.code == code).message
+                           else "zero count")
+        if tried >= 6:
+            break
+    assert tried, f"no narrative to mutate for {kind}"
+    if kind in ("reception", "abroad", "car"):
+        assert directions == {"zero fee", "zero count"}, directions
+
+
+def _seed_disclosure() -> Disclosure:
+    from juesuan_xlsx.sources import read_source
+
+    return read_source(str(SEED))
+
+
+def test_the_normal_abbreviations_of_a_class_name_are_not_findings() -> None:
+    """"一般公共服务（类）支出", "一般公共服务支出（类）", "一般公共服务（类）" all name the table's 一般公共服务支出;
+    a 类 the tables do not list is fine at 0 (the seed's "教育（类）支出0万元")."""
+    from juesuan_xlsx.narrative_check.subjects import Subjects
+
+    subjects = Subjects(_seed_disclosure())
+    for phrase in ("一般公共服务（类）支出", "一般公共服务支出（类）", "其中一般公共服务（类）",
+                   "主要用于住房保障（类）"):
+        s = subjects.resolve(phrase, "general")
+        assert s is not None and s.actual is not None and not s.said, phrase
+    s = subjects.resolve("医疗卫生与计划生育（类）", "general")
+    assert s is not None and s.zero and s.said == "医疗卫生与计划生育（类）"  # 210 is not among the seed's 类
+    s = subjects.resolve("社会保障和就业事务（类）", "general")
+    assert s is not None and s.printed == "社会保障和就业支出" and s.said == "社会保障和就业事务（类）"
+    assert not [f for f in check_narrative(_seed_disclosure()) if f.code in ("N-类名不符", "N-类不在表中")]
+
+
+def test_a_sentence_naming_another_department_is_a_warning() -> None:
+    values, text = generated(2024, "central", 0)
+    assert "本部门2024年度" in text
+    found = check_narrative(disclosure_of(values, text.replace("本部门2024年度", "上海市民政局2024年度", 1)))
+    dept = [f for f in found if f.code == "N-部门不符"]
+    assert len(dept) == 1 and dept[0].level is Level.WARNING
+    assert "上海市民政局" in dept[0].message and "测试局" in dept[0].message
+    for own in ("测试局2024年度", "XX市测试局2024年度", "本部门（测试局）2024年度"):
+        ok = check_narrative(disclosure_of(values, text.replace("本部门2024年度", own, 1)))
+        assert "N-部门不符" not in codes(ok), own
+
+
+def test_an_empty_table_needs_its_note() -> None:
+    d = _seed_disclosure()
+    assert "N-空表无说明" not in codes(check_narrative(d))  # "我单位没有政府性基金收入…故本表无数据"
+    d.paragraphs = [p for p in d.paragraphs if "政府性基金" not in p.text and "政府基金" not in p.text]
+    found = [f for f in check_narrative(d) if f.code == "N-空表无说明"]
+    assert len(found) == 1 and "政府性基金" in found[0].message and found[0].level is Level.WARNING
+
+
+def test_no_three_public_spending_needs_saying_so() -> None:
+    """A 三公 table whose 决算数 are all 0 is said in the narrative ("无“三公”经费财政拨款支出") or the note."""
+    values, text = generated(2024, "shanghai", 1)
+    assert all(_fee(values, c) == 0 for c in ("a_abroad", "a_car_buy", "a_car_run", "a_recept"))
+    assert "N-空表无说明" not in codes(check_narrative(disclosure_of(values, text)))
+    cut = "\n".join(line for line in text.splitlines() if "决算" not in line or "三公" not in line)
+    found = [f for f in check_narrative(disclosure_of(values, cut)) if f.code == "N-空表无说明"]
+    assert len(found) == 1 and "三公" in found[0].message
+
+
+def test_counts_of_the_seed_and_the_real_pdf_agree_with_their_tables() -> None:
+    """The seed: 接待来访团组1个、来宾3人次 beside 0.08 万元; the Putuo PDF: 无“三公”经费, 共有车辆0辆."""
+    from juesuan_xlsx.narrative_check.claims import third_part
+    from juesuan_xlsx.narrative_check.counts import _stated
+
+    stated = _stated(third_part(_seed_disclosure().paragraphs))
+    assert [c[0] for c in stated[("sangong", "recept")].counts] == [1, 3]
+    assert not [f for f in check_narrative(_seed_disclosure()) if f.code in ("N-次数不符", "N-车辆数存疑")]

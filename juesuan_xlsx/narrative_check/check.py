@@ -8,7 +8,8 @@ from ..disclosure import Disclosure
 from ..findings import Finding, make
 from . import catalogue as C
 from .claims import Amount, Claims, Share, parse, third_part
-from .defects import missing_sections, text_defects
+from .counts import count_findings
+from .defects import dept_names, empty_tables, missing_sections, text_defects
 from .numbers import HALF_CENT, HUNDRED, Interval, Stated, claimed_interval, figure, ratio, round_to
 from .subjects import Subject, Subjects
 
@@ -23,12 +24,16 @@ def check_narrative(disclosure: Disclosure) -> list[Finding]:
     claims = parse(paragraphs, subjects)
     out: list[Finding] = []
     out += _amounts(claims, subjects)
+    out += _class_names(claims, subjects)
     out += _shares(claims, subjects)
     out += _changes(claims, subjects)
     out += _completions(claims, subjects)
     out += _percent_signs(claims)
     out += text_defects(paragraphs, disclosure.year)
     out += missing_sections(disclosure, paragraphs)
+    out += count_findings(paragraphs, subjects)
+    out += dept_names(disclosure, paragraphs)
+    out += empty_tables(disclosure)
     return out
 
 
@@ -62,12 +67,35 @@ def _amounts(claims: Claims, subjects: Subjects) -> list[Finding]:
         tv = _table_value(a, subjects)
         if tv is None or a.subject is None:
             continue
+        if a.subject.zero and a.subject.said:
+            continue  # a 类 the tables do not list: N-类不在表中 says it with the amount
         value, half = tv
         allowance = a.value.half + half
         if abs(a.value.value - value) > allowance:
             role = {"budget": "预算数", "actual": "决算数"}.get(a.role, "")
             out.append(make(C.AMOUNT, place=str(a.where), subject=a.subject.name + role, claimed=a.value.text,
                             source="表列数", expected=value, allowance=allowance, sentence=a.sentence))
+    return out
+
+
+def _class_names(claims: Claims, subjects: Subjects) -> list[Finding]:
+    """A 类 stated with its amount under a name other than the one the tables print for it (an earlier name, a
+    misspelling), or a 类 the tables do not list stated with an amount other than 0."""
+    out: list[Finding] = []
+    said: set[tuple[str, str]] = set()
+    for a in claims.amounts:
+        s = a.subject
+        if s is None or not s.said or (s.said, a.sentence) in said:
+            continue
+        if s.zero:
+            if a.value.value == 0:
+                continue  # "教育（类）支出0万元": a 类 the tables do not list, rightly 0
+            out.append(make(C.CLASS_MISSING, place=str(a.where), claimed=s.said, amount=a.value.text,
+                            listed="、".join(subjects.class_printed.values()) or "无", sentence=a.sentence))
+        else:
+            out.append(make(C.CLASS_NAME, place=str(a.where), claimed=s.said, expected=s.printed,
+                            sentence=a.sentence))
+        said.add((s.said, a.sentence))
     return out
 
 

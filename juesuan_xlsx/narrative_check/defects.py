@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from ..disclosure import Disclosure, Kind, Paragraph
+from ..disclosure import Disclosure, Kind, Paragraph, Where
 from ..findings import Finding, make
 from ..model import Cell
 from ..spec import SUM_ROW
@@ -80,3 +80,89 @@ def missing_sections(d: Disclosure, paragraphs: list[Paragraph]) -> list[Finding
 
 def _cell(table: str, col: str) -> Cell:
     return Cell(table, SUM_ROW, col)
+
+
+# -- the 部门 a heading or sentence names as its subject ------------------------------------------------------------
+
+ORDINAL = re.compile(r"^\s*(?:第[一二三四五六七八九十]+部分|[（(][一二三四五六七八九十\d]+[)）]"
+                     r"|[一二三四五六七八九十]+、|\d+[、.．])\s*")
+ORG = re.compile(r"^([\u4e00-\u9fff（）()]{2,40}?(?:局|委员会|委|办公室|办|厅|院|中心|署|所|站|队|馆|社|处|会|部))"
+                 r"\s*(\d{4})\s*年")
+
+
+def _bare_name(name: str) -> str:
+    return re.sub(r"[（(][^）)]*[）)]|\s+", "", name)
+
+
+def dept_names(d: Disclosure, paragraphs: list[Paragraph]) -> list[Finding]:
+    """A heading ("第三部分 XX局2024年度部门决算情况说明") or a sentence of 第三部分 that opens with a department's name
+    and the year ("XX局2024年度收入支出总计…") names the department the document is about; another department's
+    name there is what a narrative copied from another document keeps.  Names match when one ends the other
+    ("普陀区财政局" in "上海市普陀区财政局"); a 下属单位 named elsewhere in a sentence is not looked at."""
+    dept = _bare_name(d.dept)
+    if not dept:
+        return []
+    out: list[Finding] = []
+    inside = {id(p) for p in paragraphs}
+    seen: set[str] = set()
+    for p in d.paragraphs:
+        if not (p.heading or id(p) in inside or p is d.paragraphs[0]):
+            continue
+        for sent in sentences_of(p.text):
+            m = ORG.match(ORDINAL.sub("", sent))
+            if m is None:
+                continue
+            name = _bare_name(m.group(1))
+            if name.startswith(("本", "我")) or dept.endswith(name) or name.endswith(dept) or name in seen:
+                continue
+            seen.add(name)
+            out.append(make(C.DEPT, place=str(p.where), claimed=m.group(1), expected=d.dept, sentence=sent))
+    return out
+
+
+# -- an empty table without its "本单位没有…" note ---------------------------------------------------------------
+
+NEGATION = r"(?:没有|无|未发生|未使用|未安排|不涉及)"
+EMPTY_TABLES = (("基金", "政府性基金", r"政府性?基金", "预算财政拨款收支"),
+                ("国资", "国有资本经营", r"国有资本", "预算财政拨款收支"),
+                ("三公", "“三公”经费", r"三公", "支出"))
+
+
+def _said_none(d: Disclosure, words: str) -> bool:
+    """Some sentence of the document says there is none: "本单位没有政府性基金收入…故本表无数据", "无“三公”经费
+    财政拨款支出", or states the part's 决算 as 0 ("“三公”经费财政拨款支出预算为…，支出决算为0.00万元")."""
+    for p in d.paragraphs:
+        for s in sentences_of(p.text.replace("“", "").replace("”", "")):
+            if not re.search(words, s):
+                continue
+            if re.search(NEGATION + r"[^。；]{0,12}?" + words, s) or re.search(words + r"[^。；]{0,20}?本表无数据", s):
+                return True
+            if re.search(r"决算数?为0(?:\.0+)?万元", s):
+                return True
+            amounts = re.findall(r"(\d+(?:\.\d+)?)\s*万元", s)
+            if amounts and all(Decimal(a) == 0 for a in amounts):
+                return True
+    return False
+
+
+def empty_tables(d: Disclosure) -> list[Finding]:
+    """公开07/08表 printed with no figure, or a 三公 table whose 决算数 are all 0, and no sentence saying so."""
+    out: list[Finding] = []
+    for fund, what, words, part in EMPTY_TABLES:
+        if fund == "三公":
+            table = next((t for t in d.spec.tables if t.id == "09"), None)
+            cells = [(c, p) for c, p in d.figures.items() if c.table == "09" and c.col.startswith("a_")]
+        else:
+            table = next((t for t in d.spec.tables if t.kind == "codes" and t.fund == fund), None)
+            cells = [(c, p) for c, p in d.figures.items() if table is not None and c.table == table.id]
+        if table is None or table.id in d.missing_tables or not cells:
+            continue
+        if any(p.kind is Kind.UNREADABLE or p.number != 0 for _, p in cells):
+            continue
+        if _said_none(d, words):
+            continue
+        where = cells[0][1].where
+        place = str(Where(page=where.page, table=where.table)) if where.table else f"公开{table.id}表"
+        out.append(make(C.EMPTY_NOTE, place=place, subject=what, source=where.table or f"公开{table.id}表",
+                        what=part, sentence=""))
+    return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from difflib import SequenceMatcher
 
 from ..disclosure import Disclosure, Kind
 from ..model import Cell, figure_cell
@@ -32,12 +33,21 @@ class Subject:
     actual: Cell | None = None  # the table's figure for what the sentence states (决算数)
     budget: Cell | None = None  # its 预算数, where a table prints one (三公)
     zero: bool = False  # a 类 the tables do not list: an exact 0
+    said: str = ""  # a 类 named otherwise than the tables print it: the name as the narrative writes it
+    printed: str = ""  # … and the name the tables print for that 类 ("" when the tables do not list it)
 
 
 _SANGONG = (("公务用车购置及运行维护费", "car"), ("公务用车购置费及运行维护费", "car"), ("公务用车购置费", "car_buy"),
             ("公务用车运行维护费", "car_run"), ("运行维护费", "car_run"), ("因公出国", "abroad"),
             ("公务接待", "recept"), ("三公", "total"))
-_CLASS = re.compile(r"([\u4e00-\u9fff]+?)(?:支出)?（类）")
+_CLASS = re.compile(r"([\u4e00-\u9fff]+?)(?:支出)?（类）(?:支出)?")
+# Earlier names of renamed 类 (政府收支分类科目: 2019 机构改革 renamed 210/207/220/215; 211 was 环境保护 until 2011):
+# the narrative of a later year still using one names the 类 the tables print under its current name.
+CLASS_ALIASES = {"医疗卫生与计划生育": "210", "医疗卫生": "210", "文化体育与传媒": "207",
+                 "国土海洋气象等": "220", "国土资源气象等": "220", "资源勘探信息等": "215",
+                 "资源勘探电力信息等": "215", "环境保护": "211", "城乡社区事务": "212", "农林水事务": "213"}
+# Words that lead into a 类 name inside the same phrase ("其中一般公共服务（类）", "主要用于教育（类）")
+_LEAD = re.compile(r"^.*?(?:其中|主要用于|主要是|用于|包括|以下方面|方面)")
 
 
 def _strip_ordinal(label: str) -> str:
@@ -64,11 +74,19 @@ class Subjects:
                               if c.key not in ("total", "basic", "project")}
         self.sangong_cols = set(spec.table("09").grid_rows()["sg"].values)
         self.classes: dict[str, Cell] = {}
+        self.class_printed: dict[str, str] = {}  # core → the name as the tables print it
+        self.class_by_code: dict[str, str] = {}  # code → core
         ct = disclosure.inst.code_tables.get("05")
         for row in ct.rows if ct is not None else []:
             if row.code and len(row.code) == 3:
                 name = row.name or disclosure.code_names.get(row.code) or spec.gongneng.name(row.code) or ""
                 self.classes[_core(name)] = Cell("05", row.key, "total")
+                self.class_printed[_core(name)] = _strip_ordinal(name.strip())
+                self.class_by_code[row.code] = _core(name)
+        # every 类 name the dictionary knows (and earlier names), core → code
+        self.known_classes = {_core(info.name): code for code, info in spec.gongneng.entries.items()
+                              if len(code) == 3}
+        self.known_classes.update(CLASS_ALIASES)
 
     def value(self, cell: Cell) -> Decimal | None:
         """The printed figure (blank and dash an exact 0); None when unreadable or not printed."""
@@ -98,9 +116,7 @@ class Subjects:
                                    Cell("09", "sg", b) if b in self.sangong_cols else None)
         m = _CLASS.search(t)
         if m:
-            core = _core(m.group(1))
-            cell = self.classes.get(core)
-            return Subject(f"{core}（类）", cell, zero=cell is None)
+            return self._class(m.group(1), m.group(0)[len(m.group(1)):])
         fiscal = section == "fiscal" or "财政拨款收" in t or "财政拨款支出总计" in t
         for words, name in ((("收、支总计", "收支总计", "收入支出总计", "收入总计"),
                              "fiscal_grand" if fiscal else "income_grand"),
@@ -132,6 +148,31 @@ class Subjects:
         if section == "basic" and "基本支出" in t:
             return self._named("general_basic")
         return None
+
+    def _class(self, raw: str, mark: str) -> Subject:
+        """A 类 named "X（类）" (or "X支出（类）", "X（类）支出"): the tables' 类 whose name ends the phrase is the
+        subject, named as the tables print it (dropping or moving 支出 is the usual abbreviation, not a finding);
+        else a 类 under an earlier name or a near spelling of one the tables list (``said`` and ``printed`` differ,
+        the amount is checked against the table's 类); else a 类 the tables do not list (an exact 0)."""
+        for core in sorted(self.classes, key=len, reverse=True):
+            if core and raw.endswith(core):
+                return Subject(f"{core}（类）", self.classes[core])
+        said_core = _LEAD.sub("", raw) or raw
+        for known in sorted(self.known_classes, key=len, reverse=True):
+            if raw.endswith(known):
+                said_core = known
+                break
+        said = said_core + mark
+        code = self.known_classes.get(said_core)
+        target = self.class_by_code.get(code) if code else None
+        if target is None and code is None:
+            scored = sorted(((SequenceMatcher(None, said_core, core).ratio(), core) for core in self.classes),
+                            reverse=True)
+            if scored and scored[0][0] >= 0.6 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+                target = scored[0][1]
+        if target is not None:
+            return Subject(f"{target}（类）", self.classes[target], said=said, printed=self.class_printed[target])
+        return Subject(f"{said_core}（类）", None, zero=True, said=said)
 
     def _named(self, name: str) -> Subject | None:
         cell = self.named.get(name)
