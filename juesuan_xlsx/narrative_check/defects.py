@@ -162,7 +162,7 @@ def empty_tables(d: Disclosure) -> list[Finding]:
         if _said_none(d, words):
             continue
         where = cells[0][1].where
-        place = str(Where(page=where.page, table=where.table)) if where.table else f"公开{table.id}表"
-        out.append(make(C.EMPTY_NOTE, place=place, subject=what, source=where.table or f"公开{table.id}表",
+        name = where.table if where.table and not where.table.isdigit() else table.title
+        out.append(make(C.EMPTY_NOTE, place=str(Where(page=where.page, table=name)), subject=what, source=name,
                         what=part, sentence=""))
     return out
