@@ -113,7 +113,8 @@ def test_the_seed_has_no_other_error(seed_findings: list[Finding]) -> None:
 
 @pytest.mark.parametrize("year", [2024, 2025])
 @pytest.mark.parametrize("profile", ["central", "shanghai"])
-@pytest.mark.parametrize("seed", range(6))
+# 22, 27, 28, 54: fillings with a 不足0.01% share among apportioned ones (the checker once missed the apportionment)
+@pytest.mark.parametrize("seed", [*range(6), 22, 27, 28, 54])
 def test_a_generated_narrative_passes(year: int, profile: str, seed: int) -> None:
     values, text = generated(year, profile, seed)
     findings = check_narrative(disclosure_of(values, text))

@@ -168,9 +168,11 @@ def _apportioned(wholes: dict[tuple[object, ...], tuple[list[Share], Interval]],
     cent of its part's share of the parts' sum: 人员经费 76.68% and 公用经费 23.32% of 基本支出, not 76.69% + 23.32%."""
     out: set[int] = set()
     for shares, whole in wholes.values():
-        if len(shares) < 2 or any(s.bound or s.part is None for s in shares):
+        if len(shares) < 2 or any(s.part is None for s in shares):
             continue
-        if sum((s.value.value for s in shares), Decimal(0)) != HUNDRED:
+        # a part the exporter apportioned 0.00 prints 不足0.01% (and 100.00 超过99.99%): the cents still add up
+        cents_ = [Decimal(0) if s.bound == "不足" else HUNDRED if s.bound == "超过" else s.value.value for s in shares]
+        if sum(cents_, Decimal(0)) != HUNDRED:
             continue
         parts = [_interval(s.part, subjects) for s in shares if s.part is not None]
         total = Interval(sum((p.low for p in parts), Decimal(0)), sum((p.high for p in parts), Decimal(0)))
@@ -179,7 +181,7 @@ def _apportioned(wholes: dict[tuple[object, ...], tuple[list[Share], Interval]],
             continue  # the parts named do not make up the whole
         for s, part in zip(shares, parts, strict=True):
             exact = ratio(part, total)
-            if exact is not None and Interval(s.value.value - CENT, s.value.value + CENT).meets(exact):
+            if not s.bound and exact is not None and Interval(s.value.value - CENT, s.value.value + CENT).meets(exact):
                 out.add(id(s))
     return out
 
