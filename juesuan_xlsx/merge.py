@@ -7,6 +7,11 @@ workbook of the same year and layout is generated from the sums, so every total,
 live formula again.  The 说明 sheet (what the narrative needs) is merged the same way: amounts and counts
 summed, texts concatenated under each unit's name.  The result is verified before it is returned.
 
+Units (issue 17): returns typed in 元 sum exactly into a 元 workbook (no rounding allowance at all); returns in
+万元 into a 万元 workbook whose allowance widens with the number of returns (their rounding gaps add up).  A mix
+gives a 万元 workbook: each 元 figure is rounded to 万元 on its own (``amounts.to_wan``, what the reporting
+software prints) and its return counts as one more rounded source; a note says so.
+
 Only input cells are taken.  A total the user typed over a formula is ignored (the new workbook recomputes it);
 in a ``--codes`` workbook the 类/款 rows are formulas, so their values are computed from the 项 rows in Decimal
 and typed into the (free-entry) result, where 类/款 rows are typed figures checked against their children.
@@ -22,10 +27,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .amounts import KIND_TEXT, parse_amount
+from .amounts import KIND_TEXT, parse_amount, to_wan
 from .atomic import OutputExists
 from .checks import BLANK_RETURN
-from .contract import UNKNOWN_NAME, read_marker
+from .contract import UNKNOWN_NAME, WAN, YUAN, read_marker
 from .engine import Engine
 from .errors import JuesuanError
 from .findings import Level
@@ -80,6 +85,7 @@ class MergeResult:
     rows: Mapping[str, int]  # code table id → rows in the merged workbook
     notes: tuple[str, ...] = ()  # what was left out or taken specially (forced inputs, duplicates, …)
     forced: tuple[str, ...] = ()  # inputs with errors that were merged because of ``force``
+    unit: str = WAN  # what the merged workbook's figures are typed in: 元 only when every input was in 元
 
     @property
     def valid(self) -> bool:
@@ -123,6 +129,13 @@ class _Sums:
         if col is not None:
             amounts[col] = amounts.get(col, Decimal(0)) + value
 
+    def in_wan(self) -> _Sums:
+        """The same figures, each rounded from 元 to 万元 on its own (as the reporting software prints them)."""
+        return _Sums({cell: to_wan(v) for cell, v in self.cells.items()},
+                     {t: {code: {col: to_wan(v) for col, v in amounts.items()} for code, amounts in rows.items()}
+                      for t, rows in self.rows.items()},
+                     {t: dict(names) for t, names in self.names.items()})
+
     def absorb(self, other: _Sums) -> None:
         """Add another unit's sums (a code's name: the first unit's that gave one)."""
         for cell, value in other.cells.items():
@@ -148,6 +161,7 @@ class MergePart:
     sums: _Sums
     notes: tuple[str, ...]
     shuoming: NarrativeInputs
+    unit: str = WAN  # what its figures are typed in (WAN or YUAN)
 
 
 def merge_part(verification: Verification) -> MergePart | None:
@@ -163,7 +177,7 @@ def _part_of(read: ReadResult, inputs: NarrativeInputs, label: str) -> MergePart
     sums = _Sums()
     notes: list[str] = []
     _accumulate(read, sums, grid, columns, label, notes)
-    return MergePart(read.spec.year, read.spec.profile, read.dept, sums, tuple(notes), inputs)
+    return MergePart(read.spec.year, read.spec.profile, read.dept, sums, tuple(notes), inputs, read.inst.unit)
 
 
 def _typed_inputs(read: ReadResult, engine: Engine, label: str, notes: list[str]) -> dict[Cell, Decimal]:
@@ -355,10 +369,7 @@ def merge(paths: Iterable[str | Path], output: str | Path, *, dept: str | None =
     if not used:
         raise MergeError("输入文件都没有填写任何金额（空白模板），没有可汇总的内容")
 
-    sums = _Sums()
-    spec: Spec | None = None
-    depts: list[str] = []
-    shuoming: list[tuple[str, Any]] = []
+    parts: list[MergePart] = []
     for inspection in used:
         part: MergePart | None = inspection.extra
         if part is None:  # a cached verification: the file is read now, once
@@ -366,10 +377,20 @@ def merge(paths: Iterable[str | Path], output: str | Path, *, dept: str | None =
             if inspection.key is not None and file_key(inspection.path) != inspection.key:
                 raise MergeError(f"{inspection.path} 在汇总过程中被修改，请在文件不再变动后重新汇总")
             part = _part_of(read, read_shuoming_sheet(read.wb), str(inspection.path))
+        parts.append(part)
+    unit = YUAN if all(p.unit == YUAN for p in parts) else WAN
+    if unit == WAN and any(p.unit == YUAN for p in parts):
+        notes.append(_mixed_units_note([i.path for i, p in zip(used, parts, strict=True) if p.unit == YUAN],
+                                       len(parts)))
+    sums = _Sums()
+    spec: Spec | None = None
+    depts: list[str] = []
+    shuoming: list[tuple[str, Any]] = []
+    for inspection, part in zip(used, parts, strict=True):
         if spec is None:
             spec = load_spec(part.year, part.profile)
         depts.append(part.dept)
-        sums.absorb(part.sums)
+        sums.absorb(part.sums.in_wan() if part.unit != unit else part.sums)
         notes.extend(part.notes)
         shuoming.append((part.dept or inspection.path.stem, part.shuoming))
     assert spec is not None
@@ -379,19 +400,27 @@ def merge(paths: Iterable[str | Path], output: str | Path, *, dept: str | None =
         if len(set(depts)) > 1:
             notes.append("各输入文件的部门名称不同，汇总表的部门名称留空（可用 --dept 指定）")
     sources = tuple(str(i.path) for i in used)
-    options = Options(dept=dept, filling=_filling(spec, sums), shuoming=merge_shuoming(shuoming))
+    options = Options(dept=dept, filling=_filling(spec, sums), shuoming=merge_shuoming(shuoming), unit=unit)
     if "sources" in {f.name for f in dataclasses.fields(Options)}:  # once generate.Options records them
         extra: dict[str, Any] = {"sources": sources}
         options = dataclasses.replace(options, **extra)
     generate(spec, output, options, overwrite=overwrite)
     checked = inspect_files([output], jobs=1, cache=cache)[0].report
-    if not failing and not checked.valid:
+    if not failing and not checked.valid and unit == WAN:  # in 元 the sum of consistent returns is consistent
         _explain_accumulation(checked, spec, len(used), notes)
     return MergeResult(
         output=output, spec=spec.key, dept=dept, sources=sources, inputs=tuple(i.report for i in inspections),
         report=checked, rows={t: len(r) for t, r in sums.rows.items()}, notes=tuple(notes),
-        forced=tuple(r.path for r in failing),
+        forced=tuple(r.path for r in failing), unit=unit,
     )
+
+
+def _mixed_units_note(in_yuan: Sequence[Path], units: int) -> str:
+    """Why a merge of 元 and 万元 returns is a 万元 workbook, and what became of the 元 figures."""
+    names = "、".join(str(p) for p in in_yuan[:5]) + ("等" if len(in_yuan) > 5 else "")
+    return (f"{len(in_yuan)} 个输入文件按元填写（{names}），其余按万元填写：汇总表按万元生成。按元填写的金额已逐项"
+            "四舍五入换算为万元（即报表软件打印的数），与按万元填写的报表一样各有尾差，允许尾差按 "
+            f"{units} 个文件放宽。如需按元精确汇总，请各单位都用按元填写的报表（new --unit 元）。")
 
 
 def _explain_accumulation(report: FileReport, spec: Spec, units: int, notes: list[str]) -> None:

@@ -1,7 +1,9 @@
 """``juesuan-xlsx summary``: one overview row per returned file, for the bureau that collected them.
 
 Each file is verified (:func:`juesuan_xlsx.verify.verify_file`) and its key figures are taken from the Decimal
-engine (the spec's equations over the typed figures), never from cached spreadsheet values.  The table lists the
+engine (the spec's equations over the typed figures), never from cached spreadsheet values.  Figures are always
+shown in 万元: a workbook typed in 元 (``new --unit 元``) has each figure rounded to 万元 on its own
+(``amounts.to_wan``, what the reporting software prints), and the 填写单位 column says 元.  The table lists the
 failing files first and ends with a totals row; it is written as .xlsx (sortable, filterable, the totals row is
 ``SUBTOTAL(109, …)`` so it follows the filter) or as .csv (UTF-8 with BOM, text cells guarded against formula
 injection).  Inputs are only read; the output is written atomically and never replaces a file unless asked.
@@ -28,16 +30,17 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, checks
+from .amounts import to_wan
 from .atomic import XLSX_OPTIONS, OutputExists, atomic_output, close_xlsx
 from .batch import run_each
-from .contract import OUTPUT_PROPERTY
+from .contract import OUTPUT_PROPERTY, UNIT_NAMES, WAN, YUAN
 from .errors import JuesuanError
 from .findings import Finding, Level
 from .model import figure_cell
 from .resources import templates_dir
 from .verify import FileReport, Verification, expand_paths, skipped_note, verify
 
-CACHE_SCHEMA = "juesuan-xlsx/summary-cache/1"
+CACHE_SCHEMA = "juesuan-xlsx/summary-cache/2"  # 2: figures in 万元 whatever the unit, the unit kept
 MAX_HASHED_SIZE = 256 * 1024 * 1024  # larger files are verified every time (and refused by preflight anyway)
 MAX_CACHE_ENTRY = 32 * 1024 * 1024
 
@@ -71,19 +74,27 @@ class SummaryError(JuesuanError, ValueError):
 def key_figures(verification: Verification) -> Figures | None:
     """The overview figures of one verified workbook from the Decimal engine; None when it could not be read.
 
-    A figure is None when the layout has no such cell, Decimal 0 when the cell is blank.
+    A figure is None when the layout has no such cell, Decimal 0 when the cell is blank.  Always in 万元: the
+    figures of a workbook typed in 元 are each rounded to 0.01 万元 (``amounts.to_wan``).
     """
     read, figures = verification.read, verification.figures
     if read is None or verification.engine is None:
         return None
+    convert = to_wan if read.inst.unit == YUAN else None
     out: Figures = {}
     for key, _, name in FIGURES:
         cell = figure_cell(read.spec, name)
         if cell in figures:
-            out[key] = figures[cell].value
+            value = figures[cell].value
+            out[key] = convert(value) if convert is not None else value
         else:
             out[key] = Decimal(0) if cell in read.cells else None
     return out
+
+
+def unit_of(verification: Verification) -> str:
+    """What a verified workbook's figures are typed in (万元 for a publication: read as printed, in 万元)."""
+    return verification.read.inst.unit if verification.read is not None else WAN
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -204,7 +215,7 @@ class VerifyCache:
         digest = hashlib.sha256(absolute.encode("utf-8", "surrogateescape")).hexdigest()[:40]
         return self.directory / f"verify-{digest}.json"  # the directory is shared with other caches
 
-    def get(self, key: FileKey) -> tuple[FileReport, Figures | None] | None:
+    def get(self, key: FileKey) -> tuple[FileReport, Figures | None, str] | None:
         if not self.enabled:
             return None
         entry = self.entry_path(key.path)
@@ -214,15 +225,16 @@ class VerifyCache:
             data = json.loads(entry.read_text(encoding="utf-8"))
             if not isinstance(data, dict) or data.get("schema") != CACHE_SCHEMA or data.get("key") != key.to_dict():
                 return None
-            return report_from_dict(data["report"]), _figures_from_json(data.get("figures"))
+            unit = UNIT_NAMES.get(str(data.get("unit") or WAN), WAN)
+            return report_from_dict(data["report"]), _figures_from_json(data.get("figures")), unit
         except (OSError, ValueError, KeyError, TypeError, InvalidOperation, AttributeError):
             return None  # missing or corrupt: verify again
 
-    def put(self, key: FileKey, report: FileReport, figures: Figures | None) -> None:
+    def put(self, key: FileKey, report: FileReport, figures: Figures | None, unit: str = WAN) -> None:
         if not self.enabled or any(f.code in _INTERNAL_CODES for f in report.findings):
             return
         data = {"schema": CACHE_SCHEMA, "key": key.to_dict(), "report": report.to_dict(),
-                "figures": _figures_to_json(figures)}
+                "figures": _figures_to_json(figures), "unit": unit}
         try:
             fd, name = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=self.directory)
             try:
@@ -248,6 +260,7 @@ class Inspection:
     cached: bool = False
     key: FileKey | None = None
     extra: Any = None  # what ``extract`` took from the verification (None for a cached entry)
+    unit: str = WAN  # what the workbook's figures are typed in (``figures`` are in 万元 either way)
 
     @property
     def readable(self) -> bool:
@@ -255,10 +268,10 @@ class Inspection:
 
 
 def _inspect(path: str, extract: Callable[[Verification], Any] | None = None) -> tuple[FileReport, Figures | None,
-                                                                                          Any]:
+                                                                                          Any, str]:
     verification = verify(path)
     extra = extract(verification) if extract is not None and verification.read is not None else None
-    return verification.report, key_figures(verification), extra
+    return verification.report, key_figures(verification), extra, unit_of(verification)
 
 
 def inspect_files(paths: Sequence[Path], *, jobs: int | None = None, cache: VerifyCache | None = None,
@@ -278,18 +291,18 @@ def inspect_files(paths: Sequence[Path], *, jobs: int | None = None, cache: Veri
         keys[absolute] = key
         hit = cache.get(key) if cache is not None and key is not None else None
         if hit is not None:
-            done[absolute] = Inspection(Path(path), hit[0], hit[1], cached=True, key=key)
+            done[absolute] = Inspection(Path(path), hit[0], hit[1], cached=True, key=key, unit=hit[2])
         else:
             todo.append(str(path))
     results = run_each(todo, functools.partial(_inspect, extract=extract), jobs=jobs, progress=progress)
-    for name, (report, figures, extra) in zip(todo, results, strict=True):
+    for name, (report, figures, extra, unit) in zip(todo, results, strict=True):
         absolute = os.path.abspath(name)
         key = keys[absolute]
         if key is not None and cache is not None:
             now = file_key(name)  # changed while being verified: do not remember the result
             if now == key:
-                cache.put(key, report, figures)
-        done[absolute] = Inspection(Path(name), report, figures, key=key, extra=extra)
+                cache.put(key, report, figures, unit)
+        done[absolute] = Inspection(Path(name), report, figures, key=key, extra=extra, unit=unit)
     out: list[Inspection] = []
     for path in paths:
         found = done[os.path.abspath(path)]
@@ -297,7 +310,7 @@ def inspect_files(paths: Sequence[Path], *, jobs: int | None = None, cache: Veri
         if report.path != str(path):  # the same file named another way, or a cached entry
             report = FileReport(str(path), list(report.findings), report.dept, report.spec, report.kind,
                                 report.seconds, dict(report.stats))
-        out.append(Inspection(Path(path), report, found.figures, found.cached, found.key, found.extra))
+        out.append(Inspection(Path(path), report, found.figures, found.cached, found.key, found.extra, found.unit))
     return out
 
 
@@ -316,6 +329,7 @@ class SummaryRow:
     status: str  # 无法读取 / 有错误 / 有警告 / 通过
     problem: str  # the first error (else warning) message
     cached: bool = False
+    unit: str = WAN  # what the file's figures are typed in; ``figures`` are in 万元 either way
 
     @property
     def failing(self) -> bool:
@@ -364,7 +378,8 @@ def summary_row(inspection: Inspection) -> SummaryRow:
         text = f"{problem.code} {where}{problem.message}"
         text = text if len(text) <= 300 else text[:300] + "…"
     return SummaryRow(report.path, report.dept, year, inspection.figures if inspection.readable else None,
-                      report.count(Level.ERROR), report.count(Level.WARNING), status, text, inspection.cached)
+                      report.count(Level.ERROR), report.count(Level.WARNING), status, text, inspection.cached,
+                      inspection.unit)
 
 
 def collect(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = (),
@@ -427,6 +442,9 @@ def _totals(rows: Iterable[SummaryRow]) -> dict[str, Decimal]:
 def _notes(rows: Sequence[SummaryRow], by_year: Mapping[int | None, Any]) -> list[str]:
     """What a reader of the totals must know: several years (totalled apart), one 部门 in several files."""
     notes = []
+    in_yuan = [r for r in rows if r.unit == YUAN and r.figures is not None]
+    if in_yuan:
+        notes.append(f"{len(in_yuan)} 个文件按元填写，表中金额已逐项按四舍五入换算为万元（与报表软件打印的数相同）")
     if len(by_year) > 1:
         years = "、".join(f"{y} 年" if y else "年度不明" for y in by_year)
         notes.append(f"文件分属不同年度（{years}），各年度分别合计，不相加")
@@ -453,9 +471,10 @@ def _total_lines(result: SummaryResult) -> list[tuple[str, dict[str, Decimal], i
 # ---------------------------------------------------------------------------------------------------------------
 # writers
 
-HEADERS: tuple[str, ...] = ("文件", "部门", "年度", *(title for _, title, _ in FIGURES), "错误数", "警告数", "状态",
-                            "主要问题")
-_WIDTHS: tuple[int, ...] = (40, 30, 7, *(14 for _ in FIGURES), 8, 8, 10, 70)
+# the figures are in 万元 whatever the file's 填写单位 (a 元 workbook's figures are converted: ``key_figures``)
+HEADERS: tuple[str, ...] = ("文件", "部门", "年度", "填写单位", *(title for _, title, _ in FIGURES), "错误数", "警告数",
+                            "状态", "主要问题")
+_WIDTHS: tuple[int, ...] = (40, 30, 7, 8, *(14 for _ in FIGURES), 8, 8, 10, 70)
 _INJECTION = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -478,10 +497,10 @@ def _write_csv(result: SummaryResult, path: Path) -> None:
             figures = [("" if row.figures is None or row.figures.get(k) is None else f"{row.figures[k]:.2f}")
                        for k, _, _ in FIGURES]
             writer.writerow([csv_text(row.file), csv_text(row.dept), "" if row.year is None else str(row.year),
-                             *figures, str(row.errors), str(row.warnings), csv_text(row.status),
-                             csv_text(row.problem)])
+                             row.unit if row.figures is not None else "", *figures, str(row.errors),
+                             str(row.warnings), csv_text(row.status), csv_text(row.problem)])
         for k, (label, totals, year) in enumerate(_total_lines(result)):
-            writer.writerow([csv_text(label), "", "" if year is None else str(year),
+            writer.writerow([csv_text(label), "", "" if year is None else str(year), WAN,
                              *(f"{totals[key]:.2f}" for key, _, _ in FIGURES),
                              str(result.errors) if k == 0 else "", str(result.warnings) if k == 0 else "", "",
                              csv_text(_totals_note(result)) if k == 0 else ""])
@@ -515,7 +534,7 @@ def _write_xlsx(result: SummaryResult, path: Path) -> None:
         ws.set_row(0, 28)
         for col, title in enumerate(HEADERS):
             ws.write_string(0, col, title, header)
-        first_figure = 3
+        unit_col, first_figure = 3, 4
         errors_col = first_figure + len(FIGURES)
         for r, row in enumerate(result.rows, start=1):
             ws.write_string(r, 0, row.file, text)
@@ -524,6 +543,7 @@ def _write_xlsx(result: SummaryResult, path: Path) -> None:
                 ws.write_blank(r, 2, None, count)
             else:
                 ws.write_number(r, 2, row.year, count)
+            ws.write_string(r, unit_col, row.unit if row.figures is not None else "", count)
             for j, (key, _, _) in enumerate(FIGURES):
                 value = None if row.figures is None else row.figures.get(key)
                 if value is None:
@@ -545,6 +565,7 @@ def _write_xlsx(result: SummaryResult, path: Path) -> None:
                 ws.write_blank(t, 2, None, total_text)
             else:
                 ws.write_number(t, 2, year, total_count)
+            ws.write_string(t, unit_col, WAN, total_count)
 
             def subtotal(col: int, value: float, fmt: Any, t: int = t, year: int | None = year) -> None:
                 span = f"{xl_rowcol_to_cell(1, col)}:{xl_rowcol_to_cell(last, col)}"
