@@ -105,7 +105,7 @@ def build_instance(spec: Spec, options: Options) -> Instance:
     for table in spec.tables:
         if table.kind != "codes":
             continue
-        wanted = full if table.fund is None else [c for c in full if _fund_of(c, full, dictionary) == table.fund]
+        wanted = full if table.fund is None else [c for c in full if table.fund in _funds_of(c, full, dictionary)]
         per_table[table.id] = [(c, dictionary.name(c) or "") for c in wanted]
     return Instance.fixed(spec, per_table)
 
@@ -135,12 +135,12 @@ def check_template_codes(spec: Spec, codes: Iterable[str], dictionary: Dictionar
         raise CodeError("；".join(problems) + "。")
 
 
-def _fund_of(code: str, full: list[str], dictionary: Dictionary) -> str:
-    """A 类/款 belongs to a fund table when any code under it does (a 类 can hold 一般 and 基金 项)."""
+def _funds_of(code: str, full: list[str], dictionary: Dictionary) -> set[str]:
+    """The fund tables a code's row belongs in: a 项 its own fund's; a 类/款 every fund of a 项 under it (a 类 can
+    hold 一般 and 基金 项, and each fund table needs the 类 row its 项 add up to)."""
     if len(code) == 7:
-        return dictionary.fund(code)
-    funds = {dictionary.fund(c) for c in full if len(c) == 7 and c.startswith(code)}
-    return funds.pop() if len(funds) == 1 else dictionary.fund(code)
+        return {dictionary.fund(code)}
+    return {dictionary.fund(c) for c in full if len(c) == 7 and c.startswith(code)} or {dictionary.fund(code)}
 
 
 def generate(spec: Spec, path: str | Path, options: Options = Options(), *, overwrite: bool = False) -> Path:
@@ -205,7 +205,8 @@ class _Writer:
             lines = [line.replace("金额单位：万元", "金额单位：元") for line in lines] + ["", *YUAN_NOTES]
         if self.options.sources:
             count = len(self.options.sources)
-            lines += ["", f"本工作簿由以下 {count} 个单位的报表汇总生成（允许尾差按单位数相应放宽）："]
+            how = "按元精确汇总，不设尾差" if self.inst.unit == YUAN else "允许尾差按单位数相应放宽"
+            lines += ["", f"本工作簿由以下 {count} 个单位的报表汇总生成（{how}）："]
             lines += [f"    {Path(s).name}" for s in self.options.sources]
         for i, line in enumerate(lines):
             ws.write_string(4 + i, 0, line, self.fmt["wrap"])

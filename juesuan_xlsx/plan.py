@@ -132,17 +132,22 @@ def make_plan(inst: Instance, layouts: dict[str, TableLayout], dictionary_size: 
                 plan.add(Planned(sheet, r, lay.status_col, text, "status"))
     _check_sheet(plan, inst, layouts, equations, formulas, render)
     if inst.unit == YUAN:
-        _views(plan, layouts)
+        _views(plan, inst, layouts)
     return plan
 
 
-def _views(plan: Plan, layouts: dict[str, TableLayout]) -> None:
+def _views(plan: Plan, inst: Instance, layouts: dict[str, TableLayout]) -> None:
     """A 元 workbook's 万元 view: each amount cell of each table, at the same place on the table's view sheet,
-    rounded on its own — what the reporting software prints (``export --balanced`` prints better)."""
+    rounded on its own — what the reporting software prints (``export --balanced`` prints better).  Only the rows
+    the instance has: a reader's layout keeps a placeholder row under an empty fixed table's 合计."""
     for lay in layouts.values():
         source = quote_sheetname(lay.table.sheet)
         view = view_sheet(lay.table.sheet)
+        ct = inst.code_tables.get(lay.table.id)
+        rows = {SUM_ROW, *(r.key for r in ct.rows)} if ct is not None else None
         for cell, (row, col) in lay.cells.items():
+            if rows is not None and cell.row not in rows:
+                continue
             style = "view_total" if cell.row == SUM_ROW else "view"
             text = f"ROUND({source}!{xl_col_to_name(col)}{row + 1}/10000,2)"
             plan.add(Planned(view, row, col, text, style, view_of=cell))

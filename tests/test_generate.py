@@ -168,3 +168,27 @@ def test_existing_file_kept_without_overwrite(spec, tmp_path):
     generate(spec, path, overwrite=True)
     assert path.read_bytes()[:2] == b"PK"
     assert [p.name for p in tmp_path.iterdir()] == ["x.xlsx"]  # no temporary file left behind
+
+
+def test_a_class_with_items_of_two_funds_heads_both_fund_tables() -> None:
+    """207 with a 一般 项 (2070101) and a 基金 项 (2070904): each fund table needs the 类 row its 项 add up to,
+    else 公开07表's 合计 misses the 基金 part and X-07本年收入-04 fails on a correct filling."""
+    inst = build_instance(load_spec(2024, "central"), Options(codes=("2070101", "2070904", "2013201")))
+    codes = {t: [r.code for r in ct.rows] for t, ct in inst.code_tables.items()}
+    assert codes["05"] == ["201", "20132", "2013201", "207", "20701", "2070101"]
+    assert codes["07"] == ["207", "20709", "2070904"]
+    assert codes["08"] == []
+
+
+@pytest.mark.parametrize("codes", [("2013201",), ("2013201", "2070904")])
+def test_a_yuan_template_with_fixed_rows_verifies_without_formula_findings(tmp_path: Path,
+                                                                           codes: tuple[str, ...]) -> None:
+    """An empty fund table of a --codes 元 workbook: its 万元 view has no row the generator did not write."""
+    from juesuan_xlsx.findings import Level
+    from juesuan_xlsx.verify import verify
+
+    path = generate(load_spec(2024, "central"), tmp_path / "y.xlsx", Options(codes=codes, unit="元"))
+    report = verify(path).report
+    assert report.count(Level.ERROR) == 0, [f.message for f in report.findings if f.level == Level.ERROR]
+    assert not [f for f in report.findings if f.code.startswith("I-") and f.code != "I-未填写金额"
+                and f.code != "I-部门未填写"]
