@@ -41,10 +41,13 @@ def new_workbook(year: int, output: str | Path, *, profile: str = "central", dep
 
 
 def export_file(path: str | Path, to: str, output: str | Path, *, force: bool = False, overwrite: bool = False,
-                extra_codes: Mapping[str, CodeInfo] | None = None) -> list[Path]:
+                extra_codes: Mapping[str, CodeInfo] | None = None, balanced: bool = False) -> list[Path]:
     """Verify ``path`` and write its publication as ``to`` (xlsx, docx, pdf, csv, json) at ``output``; a workbook
-    with errors is refused (:class:`~juesuan_xlsx.export.ExportRefused`) unless ``force``."""
-    return export(path, to, Path(output), force=force, overwrite=overwrite, extra_codes=extra_codes)
+    with errors is refused (:class:`~juesuan_xlsx.export.ExportRefused`) unless ``force``.  Figures print in 万元;
+    ``balanced`` (a 元 workbook only) chooses them by controlled rounding so that every relation holds in print
+    (:func:`~juesuan_xlsx.export.export_report` returns the rounding and its warnings)."""
+    return export(path, to, Path(output), force=force, overwrite=overwrite, extra_codes=extra_codes,
+                  balanced=balanced)
 
 
 def merge_files(paths: Iterable[str | Path], output: str | Path, *, dept: str | None = None, force: bool = False,

@@ -280,14 +280,19 @@ def verify_command(paths: tuple[str, ...], as_json: bool, strict: bool, annotate
 @click.option("--force", is_flag=True, help="输出文件已存在时覆盖。")
 @click.option("--ignore-errors", is_flag=True,
               help="校验有错误（或报表没有填写任何金额）时仍然导出；有错误的每个输出都醒目标注“未通过校验”。")
+@click.option("--balanced", is_flag=True,
+              help="（按元填写的工作簿）受控舍入：各数在万元上向上或向下取整到分，使所有合计与表间关系在公开数上"
+                   "严格相等，并省略“尾数误差”注释；做不到时改为逐数四舍五入并列出有尾差的关系。")
 def export_command(path: str, fmt: str, output: str | None, codes_file: str | None, force: bool,
-                   ignore_errors: bool) -> None:
+                   ignore_errors: bool, balanced: bool) -> None:
     """先校验，再把报表导出为公开文件；情况说明由表中数字生成，不会与表格矛盾。
 
     \b
     年度和表样（通用格式或上海格式）从工作簿读取，导出的文件按该表样排版。
     校验有错误或没有填写任何金额时拒绝导出（退出码 1），除非加 --ignore-errors。
     已有的输出文件不会被覆盖，除非加 --force。
+    公开金额一律以万元列示：按元填写的工作簿（new --unit 元）默认逐数四舍五入（与各“（万元）”表相同），
+    加 --balanced 则用受控舍入，使各表合计与表间关系在万元上也严格相等。
     例：juesuan-xlsx export 某某局2024.xlsx --to docx
     """
     from .export import BlankReturn, ExportRefused, default_output, export_report
@@ -302,7 +307,8 @@ def export_command(path: str, fmt: str, output: str | None, codes_file: str | No
     extra = _user_codes(codes_file)
     target = Path(output) if output else default_output(path, fmt)
     try:
-        exported = export_report(path, fmt, target, force=ignore_errors, overwrite=force, extra_codes=extra)
+        exported = export_report(path, fmt, target, force=ignore_errors, overwrite=force, extra_codes=extra,
+                                 balanced=balanced)
     except ExportRefused as exc:
         if not isinstance(exc, BlankReturn):
             click.echo(to_text(Report([exc.report]), notes=False))
@@ -314,6 +320,8 @@ def export_command(path: str, fmt: str, output: str | None, codes_file: str | No
         raise UsageError(f"无法写入 {target}：{os_reason(exc)}") from None
     for warning in exported.warnings:
         click.echo(f"警告：{warning}", err=True)
+    for note in exported.notes:
+        click.echo(f"提示：{note}", err=True)
     for item in exported.written:
         click.echo(f"已导出：{item}" + ("（未通过校验）" if exported.stamped else ""))
 

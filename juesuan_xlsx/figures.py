@@ -61,6 +61,7 @@ def values_from_read(read: ReadResult, dictionary: Dictionary | None = None,
     where = {cell: read.where(cell) for cell in read.cells}
     values = assemble(read.spec, read.dept, read.inst, figures, where, Path(read.path), frozenset(typed_over),
                        dictionary)
-    return replace(values, formula_inputs=frozenset(from_formulas), unresolved=frozenset(unresolved))
+    return replace(values, formula_inputs=frozenset(from_formulas), unresolved=frozenset(unresolved),
+                   unit=read.inst.unit)
 
 

@@ -10,6 +10,12 @@ never replaced unless ``overwrite``.  The input workbook is only read.
 The year and layout are the workbook's own (its spec); every output is in that layout (Shanghai's titles, no
 公开NN表 labels, its 合计 and column order, its document structure).  ``extra_codes`` (``--codes-file``) extends
 the year's 功能分类 dictionary for the verification and for the names printed.
+
+Every output prints 万元.  A workbook typed in 元 (``new --unit 元``) is published with each figure independently
+rounded (ROUND(元/10000, 2), what its view sheets show), or with ``balanced`` by controlled rounding: every relation
+of the spec holds exactly in print and the 尾数误差 note is left out; when no such rounding exists the export falls
+back to independent rounding, keeps the note and lists every relation left with a 尾差 in ``Exported.warnings``
+(:mod:`juesuan_xlsx.narrative.published`).
 """
 
 from __future__ import annotations
@@ -22,10 +28,14 @@ from pathlib import Path
 
 from ..atomic import OutputExists, atomic_output
 from ..codes import CodeInfo
+from ..contract import YUAN, read_marker
 from ..findings import Level
+from ..model import Cell
 from ..narrative.inputs import NarrativeInputs
+from ..narrative.published import NotInYuan, moved, published_values
 from ..narrative.text import generate_narrative, missing_inputs
 from ..narrative.values import WorkbookValues
+from ..rounding import Imbalance, Rounding, RoundingStatus
 from ..verify import FileReport, Verification, verify
 from .errors import BlankReturn, ExportError, ExportRefused, PdfFailed, PdfUnavailable
 from .tables import STAMP, PubTable, publication_tables
@@ -45,6 +55,8 @@ class Exported:
     written: list[Path]
     stamped: bool  # every output says 未通过校验
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # information, not a problem (the CLI prints them as 提示): the rounding's solver line
+    rounding: Rounding | None = None  # the controlled rounding of a balanced export
 
 
 def default_output(path: str | Path, to: str) -> Path:
@@ -73,19 +85,22 @@ def _contents(verification: Verification) -> tuple[WorkbookValues, NarrativeInpu
 
 
 def export(path: str | Path, to: str, output: Path, *, force: bool = False, overwrite: bool = False,
-           extra_codes: Mapping[str, CodeInfo] | None = None) -> list[Path]:
+           extra_codes: Mapping[str, CodeInfo] | None = None, balanced: bool = False) -> list[Path]:
     """Export ``path`` to ``to`` (xlsx, docx, pdf, csv, json) at ``output`` (csv: a folder); the written paths.
 
     ``force`` exports a workbook with errors (stamped 未通过校验) or without any amount; ``overwrite`` replaces
     existing outputs.  ``extra_codes`` (a user's code list, :func:`juesuan_xlsx.codes.load_user_codes`) extends or
-    overrides the year's 功能分类 dictionary, for the verification and for the names the outputs print."""
-    return export_report(path, to, output, force=force, overwrite=overwrite, extra_codes=extra_codes).written
+    overrides the year's 功能分类 dictionary, for the verification and for the names the outputs print.
+    ``balanced`` (a 元 workbook only): the published 万元 figures by controlled rounding (see the module)."""
+    return export_report(path, to, output, force=force, overwrite=overwrite, extra_codes=extra_codes,
+                         balanced=balanced).written
 
 
 def export_report(path: str | Path, to: str, output: Path, *, force: bool = False, overwrite: bool = False,
-                  extra_codes: Mapping[str, CodeInfo] | None = None) -> Exported:
+                  extra_codes: Mapping[str, CodeInfo] | None = None, balanced: bool = False) -> Exported:
     """:func:`export`, returning what was written together with the warnings to show (stamped outputs, a blank
-    return exported anyway, （未填写） in the document)."""
+    return exported anyway, （未填写） in the document, a balanced rounding that does not exist) and the notes
+    (the controlled rounding's solver line)."""
     fmt = to.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ExportError(f"不支持导出为“{to}”。可选：{'、'.join(FORMATS)}")
@@ -93,21 +108,32 @@ def export_report(path: str | Path, to: str, output: Path, *, force: bool = Fals
     output = Path(output)
     # before the slow part: an existing output, a missing folder or a missing LibreOffice is said at once
     _check_targets(source, [output], overwrite, folder=fmt == "csv")  # csv: a folder, its files checked below
+    if balanced:  # the unit is in the file's properties: said before the slow part
+        marker = read_marker(source)
+        if marker is not None and marker.ours and marker.unit != YUAN:
+            raise ExportError(_not_in_yuan(source))
     if fmt == "pdf":
         from .pdf import check_writer
 
         check_writer()
     verification = verify(source, extra_codes=extra_codes)
-    return _export(verification, fmt, output, force=force, overwrite=overwrite)
+    return _export(verification, fmt, output, force=force, overwrite=overwrite, balanced=balanced)
 
 
 def export_verified(verification: Verification, to: str, output: Path, *, force: bool = False,
-                    overwrite: bool = False) -> list[Path]:
+                    overwrite: bool = False, balanced: bool = False) -> list[Path]:
     """:func:`export` of a workbook already verified (the file is not read again)."""
-    return _export(verification, to, output, force=force, overwrite=overwrite).written
+    return _export(verification, to, output, force=force, overwrite=overwrite, balanced=balanced).written
 
 
-def _export(verification: Verification, to: str, output: Path, *, force: bool, overwrite: bool) -> Exported:
+def _not_in_yuan(source: Path) -> str:
+    return (f"{source} 是按万元填写的工作簿，各数的精确（元）金额未知，不能做受控舍入（--balanced）。"
+            "请去掉 --balanced 按所填万元数导出；或用 juesuan-xlsx new --unit 元 生成按元填写的模板，"
+            "填写后再加 --balanced 导出。")
+
+
+def _export(verification: Verification, to: str, output: Path, *, force: bool, overwrite: bool,
+            balanced: bool = False) -> Exported:
     fmt = to.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ExportError(f"不支持导出为“{to}”。可选：{'、'.join(FORMATS)}")
@@ -128,6 +154,12 @@ def _export(verification: Verification, to: str, output: Path, *, force: bool, o
         raise ExportError(f"{source} 中 {cells} 填的是公式，且没有保存计算结果，无法得知其金额。请在 Excel/WPS 中打开、"
                           "重算并保存，或改为直接填写数字；如确需导出草稿，请加 --force。")
     stamped = not report.valid or bool(values.unresolved)
+    exact = values
+    try:
+        values, rounding = published_values(values, verification.engine.equations if verification.engine else (),
+                                            balanced=balanced)
+    except NotInYuan:
+        raise ExportError(_not_in_yuan(source)) from None
     tables = publication_tables(values)
     targets = [output / f"{t.file_stem}.csv" for t in tables] if fmt == "csv" else [output]
     if fmt == "csv":
@@ -141,7 +173,48 @@ def _export(verification: Verification, to: str, output: Path, *, force: bool, o
         with atomic_output(target, overwrite=overwrite) as tmp:
             writer(tmp)
         written.append(target)
-    return Exported(written, stamped, _warnings(report, values, inputs, fmt, stamped, blank))
+    warnings = _warnings(report, values, inputs, fmt, stamped, blank)
+    if rounding is not None:
+        warnings += _rounding_warnings(rounding, exact)
+    notes = (_rounding_note(rounding),) if rounding is not None else ()
+    return Exported(written, stamped, warnings, notes, rounding)
+
+
+def _rounding_note(rounding: Rounding) -> str:
+    """The solver line: how long, how big, how many figures printed off their nearest rounding."""
+    done = ("各表所有关系在公开的万元数上严格相等，已省略“尾数误差”注释" if not rounding.footnote_needed
+            else "未能使所有关系严格相等，保留“尾数误差”注释")
+    return (f"受控舍入：{rounding.variables} 个数可向上或向下取整，{rounding.constraints} 条关系，"
+            f"求解用时 {rounding.seconds:.3f} 秒（HiGHS：{rounding.solver}）；"
+            f"{moved(rounding)} 个数与逐数四舍五入（万元视图表）不同；{done}。")
+
+
+def _rounding_warnings(rounding: Rounding, exact: WorkbookValues) -> tuple[str, ...]:
+    """A balanced export that could not balance, said with every relation left with a 尾差 — never silently."""
+    out = []
+    broken = {id(i.equation) for i in rounding.inconsistent}
+    if rounding.inconsistent:
+        listed = "；".join(_imbalance(i, exact) for i in rounding.inconsistent)
+        out.append(f"{exact.path} 有 {len(rounding.inconsistent)} 条关系在元上就不相等"
+                   f"（报表本身不平，任何取整都不能使之相等）：{listed}。")
+    gaps = [u for u in rounding.unbalanced if id(u.equation) not in broken]
+    if rounding.status is not RoundingStatus.BALANCED:
+        why = ("不存在使所有关系在万元上同时严格相等的取整" if rounding.solver == "infeasible"
+               else f"未能在时限内求出使所有关系在万元上同时严格相等的取整（求解结果：{rounding.solver}）")
+        out.append(f"{exact.path} {why}，已改为逐数四舍五入，各表保留“本套报表金额单位转换时可能存在尾数误差”的注释。"
+                   f"在公开数上有尾差的关系 {len(gaps)} 条：" + "；".join(_imbalance(u, exact) for u in gaps) + "。")
+    return tuple(out)
+
+
+def _imbalance(imbalance: Imbalance, values: WorkbookValues) -> str:
+    """One relation and its cells, named as the workbook shows them (公开03表!C9)."""
+    cells = "、".join(dict.fromkeys(_where(cell, values) for cell in imbalance.cells))
+    return (f"{imbalance.code}（{cells}）：{imbalance.left} 对 {imbalance.right}，"
+            f"差 {imbalance.difference} {imbalance.unit}")
+
+
+def _where(cell: Cell, values: WorkbookValues) -> str:
+    return values.where.get(cell) or str(cell)
 
 
 def _warnings(report: FileReport, values: WorkbookValues, inputs: NarrativeInputs, fmt: str, stamped: bool,

@@ -71,6 +71,8 @@ class PubTable:
     unit: str
     rows: tuple[PubRow, ...]
     empty_note: str = ""  # the 说明 line of a table without data (07, 08)
+    # a sentence left out of the notes: the rounding note, when every relation holds on the printed figures
+    omit: str = ""
 
     @property
     def header(self) -> tuple[tuple[str, ...], ...]:
@@ -82,7 +84,7 @@ class PubTable:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return self.table.notes
+        return without_note(self.table.notes, self.omit) if self.omit else self.table.notes
 
     @property
     def label(self) -> str:
@@ -106,7 +108,25 @@ def publication_table(values: WorkbookValues, table: Table) -> PubTable:
     tv = values.tables[table.id]
     note = table.empty_note if tv.empty else ""
     rows = _grid_rows(values, table) if table.kind == "grid" else _code_rows(values, table)
-    return PubTable(table, values.dept, values.spec.unit, tuple(rows), note)
+    omit = "" if values.footnote else values.spec.rounding_note
+    return PubTable(table, values.dept, values.spec.unit, tuple(rows), note, omit)
+
+
+_NUMBERED = re.compile(r"^(\s*(?:注：)?)(\d+)[.．、]\s*")
+
+
+def without_note(notes: tuple[str, ...], sentence: str) -> tuple[str, ...]:
+    """``notes`` without the one that says ``sentence`` (the rounding note, numbered or not); a numbered list is
+    numbered again, and one left with a single item reads as a plain note ("注：1.本表…" → "注：本表…")."""
+    core = sentence.strip().rstrip("。")
+    kept = [n for n in notes if not core or core not in n]
+    if len(kept) == len(notes):
+        return notes
+    numbered = [(i, m) for i, n in enumerate(kept) if (m := _NUMBERED.match(n)) is not None]
+    for k, (i, m) in enumerate(numbered, start=1):
+        number = "" if len(numbered) == 1 else f"{k}."
+        kept[i] = m.group(1) + number + kept[i][m.end():]
+    return tuple(kept)
 
 
 def _grid_rows(values: WorkbookValues, table: Table) -> list[PubRow]:

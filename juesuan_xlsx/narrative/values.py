@@ -1,4 +1,6 @@
-"""Every amount of a workbook as the publication shows it: the engine's figures, rounded to 万元 with two decimals.
+"""Every amount of a workbook as the publication shows it: the engine's figures with two decimals, in the unit the
+workbook is typed in (``WorkbookValues.unit``; a 元 workbook's figures become 万元 for print through
+:func:`juesuan_xlsx.narrative.published.published_values`).
 
 Inputs are the typed figures exactly as the verifier reads them (a blank cell is 0, a number stored as text counts
 0 as in a SUM — the verifier reports it as an error, so an unforced export never meets one); formula cells get the
@@ -8,14 +10,14 @@ value the spec's equation gives (:class:`juesuan_xlsx.engine.Engine`), never a c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .. import amounts
 from ..codes import Dictionary, expand_codes
-from ..contract import UNKNOWN_NAME
+from ..contract import UNKNOWN_NAME, WAN
 from ..engine import Engine, Figure
 from ..model import Cell, Instance
 from ..spec import SUM_ROW, Spec, Table
@@ -35,7 +37,7 @@ class ValueRow:
     key: str
     code: str | None
     name: str
-    amounts: Mapping[str, Decimal]  # column key → 万元, two decimals
+    amounts: Mapping[str, Decimal]  # column key → the workbook's unit (WorkbookValues.unit), two decimals
     line: int | None = None
 
     @property
@@ -80,7 +82,7 @@ class WorkbookValues:
     spec: Spec
     dept: str
     tables: Mapping[str, TableValues]
-    cells: Mapping[Cell, Decimal]  # every amount cell, 万元 with two decimals
+    cells: Mapping[Cell, Decimal]  # every amount cell, two decimals, in ``unit``
     where: Mapping[Cell, str] = field(default_factory=dict)  # cell → "公开03表!C9"
     typed_over: frozenset[Cell] = frozenset()  # formula cells the user typed a figure into
     # input cells holding a formula of the user's: the value its application last saved is used ...
@@ -89,6 +91,11 @@ class WorkbookValues:
     unresolved: frozenset[Cell] = frozenset()
     # the 功能分类 names printed: the year's dictionary, extended by a --codes-file (None: the spec's own)
     names: Dictionary | None = None
+    # what ``cells`` are in: 万元 (a 万元 workbook, and every publication), or 元 (a 元 workbook as read)
+    unit: str = WAN
+    # whether the printed tables need the spec's rounding note (本套报表金额单位转换时可能存在尾数误差): always for
+    # independently rounded figures; not for a controlled rounding under which every relation holds in print
+    footnote: bool = True
 
     @property
     def dictionary(self) -> Dictionary:
@@ -105,6 +112,17 @@ class WorkbookValues:
     def amount(self, table: str, row: str, col: str) -> Decimal:
         """A cell's value; a cell the workbook does not have (a code not used) is 0."""
         return self.cells.get(Cell(table, row, col), ZERO)
+
+    def with_cells(self, cells: Mapping[Cell, Decimal], *, unit: str, footnote: bool) -> WorkbookValues:
+        """The same workbook with other figures for its cells (every row of every table rebuilt from ``cells``;
+        a cell missing from it is 0), in ``unit``."""
+        tables = {
+            tid: replace(tv, rows=tuple(
+                replace(row, amounts={k: cells.get(Cell(tid, row.key, k), ZERO) for k in row.amounts})
+                for row in tv.rows))
+            for tid, tv in self.tables.items()}
+        return replace(self, tables=tables, cells={c: cells.get(c, ZERO) for c in self.cells}, unit=unit,
+                       footnote=footnote)
 
 
 def build_values(spec: Spec, dept: str, cells: Mapping[Cell, Decimal] | None = None,
