@@ -105,6 +105,7 @@ class Disclosure:
     year: int | None = None
     unit: str = "万元"  # the unit the source printed; figures are converted to 万元
     paragraphs: list[Paragraph] = field(default_factory=list)
+    notes: list[Paragraph] = field(default_factory=list)  # the notes printed under the tables (注：…, 说明：…)
     # code → name as the source prints it, for codes the built-in dictionary lacks
     code_names: dict[str, str] = field(default_factory=dict)
     # where each code row's code is printed (row key "#i" → Where), for findings about codes

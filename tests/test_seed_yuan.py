@@ -105,3 +105,37 @@ def test_a_copy_with_one_figure_off_by_a_fen_is_an_error(tmp_path: Path, books: 
     report = verify(copy).report
     assert not report.valid
     assert any(f.level == Level.ERROR and f.code.startswith("X-05基本支出") for f in report.findings)
+
+
+def test_the_books_published_balanced_read_back_with_nothing_to_report(tmp_path: Path) -> None:
+    """Issue 17's "done when": the 元 books exported with --balanced to xlsx and docx; read back as publications,
+    every table ties exactly (no 尾差 note, no error, the right year), income equals expenditure in print, and
+    the 尾数误差 footnote is gone."""
+    from juesuan_xlsx.export import export_report
+    from juesuan_xlsx.sources import read_source
+
+    for fmt in ("xlsx", "docx"):
+        out = tmp_path / f"books.{fmt}"
+        exported = export_report(EXAMPLE, fmt, out, balanced=True)
+        assert exported.rounding is not None and exported.rounding.balanced
+        report = verify(out).report
+        assert report.findings == [], [f.message for f in report.findings]
+        printed = read_source(out)
+        assert printed.year == 2024
+        numbers = printed.numbers()
+        income, spending = (next(v for c, v in numbers.items() if str(c) == key)
+                            for key in ("01.inc_total.amt", "01.exp_total.amt"))
+        assert income == spending
+        assert not any("尾数误差" in p.text for p in (*printed.paragraphs, *printed.notes))
+
+
+def test_a_wan_workbook_exported_reads_back_without_errors(tmp_path: Path) -> None:
+    """The 万元 seed's export prints totals added up from rounded figures (180.86 where the department printed
+    180.83): read back, such a total carries its parts' allowance, so a 尾差 is a note, not an error."""
+    from juesuan_xlsx.export import export
+
+    out = tmp_path / "wan.xlsx"
+    export(ROOT / "examples" / "seed-2024.xlsx", "xlsx", out)
+    report = verify(out).report
+    assert report.valid and report.count(Level.WARNING) == 0, [f.message for f in report.findings]
+    assert report.count(Level.NOTE) > 0  # the 尾差 the 万元 figures carry, said as notes

@@ -129,9 +129,9 @@ EMPTY_TABLES = (("基金", "政府性基金", r"政府性?基金", "预算财政
 
 
 def _said_none(d: Disclosure, words: str) -> bool:
-    """Some sentence of the document says there is none: "本单位没有政府性基金收入…故本表无数据", "无“三公”经费
-    财政拨款支出", or states the part's 决算 as 0 ("“三公”经费财政拨款支出预算为…，支出决算为0.00万元")."""
-    for p in d.paragraphs:
+    """Some sentence or table note of the document says there is none: "本单位没有政府性基金收入…故本表无数据",
+    "无“三公”经费财政拨款支出", or states the part's 决算 as 0 ("“三公”经费财政拨款支出预算为…，支出决算为0.00万元")."""
+    for p in (*d.paragraphs, *d.notes):  # a table's own note ("说明：本单位没有…故本表无数据") says it too
         for s in sentences_of(p.text.replace("“", "").replace("”", "")):
             if not re.search(words, s):
                 continue

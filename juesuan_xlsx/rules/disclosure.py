@@ -79,7 +79,8 @@ def disclosure_findings(disclosure: Disclosure) -> tuple[list[Finding], list[Out
 
 
 def judge(disclosure: Disclosure) -> tuple[list[Outcome], set[Cell]]:
-    """The relations judged on the printed figures: every figure typed (rounded), none computed.  Equations that
+    """The relations judged on the printed figures: every figure typed (rounded), none computed — a total that is
+    exactly the sum of its printed parts carries their allowance.  Equations that
     touch a missing table or an unreadable figure are left out; the unreadable cells are returned."""
     engine = Engine(disclosure.inst)
     numbers = disclosure.numbers()
@@ -88,6 +89,14 @@ def judge(disclosure: Disclosure) -> tuple[list[Outcome], set[Cell]]:
     figures = engine.compute(numbers, typed_over=set(engine.formulas) - computed)
     for cell in computed & set(numbers):
         figures[cell] = Figure(numbers[cell], 0)
+    # A printed total equal to the sum of its printed parts may have been added up from those rounded parts (our
+    # own 万元 export prints such totals): its exact value is then within the parts' allowance, not just ±0.005.
+    for cell in engine.order:
+        if cell in computed or cell not in numbers:
+            continue
+        parts = engine.side(engine.formulas[cell].rhs, figures)
+        if parts.k > 1 and parts.value == numbers[cell]:
+            figures[cell] = Figure(numbers[cell], parts.k)
     missing = set(disclosure.missing_tables)
     unreadable = disclosure.unreadable()
     outcomes: list[Outcome] = []

@@ -212,7 +212,8 @@ def _all_paragraphs(doc: Document) -> list[Para]:
 
 def _year(doc: Document, collected: _Collected, source: str) -> tuple[int, bool]:
     paras = [p.text for p in _all_paragraphs(doc)[:400]]
-    strong = years_in(t for t in paras + collected.texts if "决算" in t)
+    # the title property counts like a heading ("2024年度某某局部门决算公开表": what `export --to xlsx` sets)
+    strong = years_in(t for t in [doc.title, *paras, *collected.texts] if "决算" in t)
     counted = strong or years_in(collected.texts + paras[:60])
     if not counted and source:  # 某某局2024年度决算.xlsx
         counted = Counter(int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", Path(source).name))

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from ..disclosure import Disclosure, Kind, Printed, Where
+from ..disclosure import Disclosure, Kind, Paragraph, Printed, Where
 from ..model import Cell, CodeRow
 from ..spec import SUM_ROW, GridRow, Table
 from .document import TCell
@@ -143,6 +143,8 @@ class TableReader:
             return
         for row in rows[first_data:]:
             if _is_note_row(row):
+                first = next(c for c in row if c.text.strip())
+                self.out.notes.append(Paragraph(_one_line(first.text), first.where))
                 continue
             placed = self._place(row, part)
             if placed is None or self._is_repeated_header(placed):

@@ -169,7 +169,7 @@ def read_xlsx(path: Path) -> Document:
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
         raise SourceError(f"无法读取 Excel 工作簿（{type(exc).__name__}：{str(exc)[:80]}）。"
                           "请在 Excel 中打开并另存为 .xlsx 后重试") from exc
-    doc = Document("xlsx", sheets=len(wb.worksheets))
+    doc = Document("xlsx", sheets=len(wb.worksheets), title=str(wb.properties.title or "")[:200])
     if macros:
         doc.note("S-宏已忽略")
     if uncomputed:
