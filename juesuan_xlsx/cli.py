@@ -362,7 +362,8 @@ def merge_command(paths: tuple[str, ...], output: str, dept: str | None, force: 
     for note in result.notes:
         click.echo(f"提示：{note}", err=True)
     click.echo("\n".join(render_file(result.report)))
-    click.echo(f"已汇总 {len(result.sources)} 个文件：{result.output}")
+    exact = "，按元精确汇总" if result.unit == YUAN else ""
+    click.echo(f"已汇总 {len(result.sources)} 个文件：{result.output}{exact}")
     if not result.valid:
         raise SystemExit(1)
 
@@ -430,7 +431,8 @@ def import_command(path: str, output: str, force: bool) -> None:
         click.echo(f"文件中印的合计与公式计算不同（{len(result.differs)} 处，工作簿中按公式计算）：")
         for item in result.differs:
             click.echo(f"  {item.text}")
-    click.echo(f"已导入：{result.output}（填入 {result.typed} 个数字；新工作簿校验：{result.report.status}）")
+    unit = "，金额单位：元" if result.unit == YUAN else ""
+    click.echo(f"已导入：{result.output}（填入 {result.typed} 个数字{unit}；新工作簿校验：{result.report.status}）")
 
 
 @cli.command("serve", context_settings=CONTEXT, options_metavar="[选项]")

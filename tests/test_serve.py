@@ -138,6 +138,9 @@ def test_export_of_a_passed_file_and_refusal_of_a_failing_one(app_client: TestCl
     docx = app_client.post(good[1], data={"csrf": token(app_client), "to": "docx"})
     assert docx.status_code == 200 and docx.content.startswith(b"PK")
     assert "word/document.xml" in zipfile.ZipFile(io.BytesIO(docx.content)).namelist()
+    # 受控舍入 needs figures in 元: on this 万元 return it is refused with the reason, nothing is sent
+    balanced = app_client.post(good[1], data={"csrf": token(app_client), "to": "docx", "balanced": "1"})
+    assert balanced.status_code == 409 and "元" in balanced.text
     other = "1" if good[2] == "2" else "2"
     refused = app_client.post(f"{url}/f/{other}/export", data={"csrf": token(app_client), "to": "docx"})
     assert refused.status_code == 409 and "未通过校验" in refused.text

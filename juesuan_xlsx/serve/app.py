@@ -541,7 +541,9 @@ class Pages:
             raise UserError(self.server.pdf)
         suffix = ".zip" if fmt == "csv" else f".{fmt}"
         output = batch.output(suffix)
-        error, _ = await self.server.run(work.export_one, (str(batch.uploads), entry.stored, fmt, str(output)))
+        balanced = str(form.get("balanced", "")) == "1"
+        error, _ = await self.server.run(work.export_one, (str(batch.uploads), entry.stored, fmt, str(output),
+                                                           balanced))
         if error:
             raise UserError(error, 409)
         names = {"xlsx": "-公开.xlsx", "csv": "-csv.zip"}

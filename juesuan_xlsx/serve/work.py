@@ -37,22 +37,22 @@ def check(job: tuple[str, str, str]) -> tuple[FileReport, str | None]:
     return report, written
 
 
-def export_one(job: tuple[str, str, str, str]) -> Result:
-    """``export --to fmt`` of one stored upload into ``output`` (csv: a .zip of the nine files)."""
+def export_one(job: tuple[str, str, str, str, bool]) -> Result:
+    """``export --to fmt [--balanced]`` of one stored upload into ``output`` (csv: a .zip of the nine files)."""
     from ..export import ExportRefused, export_report
 
-    folder, name, fmt, output = job
+    folder, name, fmt, output, balanced = job
     os.chdir(folder)
     target = Path(output)
     try:
         if fmt == "csv":
-            exported = export_report(name, fmt, target.with_suffix(""), overwrite=True)
+            exported = export_report(name, fmt, target.with_suffix(""), overwrite=True, balanced=balanced)
             with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
                 for path in sorted(target.with_suffix("").iterdir()):
                     archive.write(path, path.name)
             shutil.rmtree(target.with_suffix(""), ignore_errors=True)
         else:
-            exported = export_report(name, fmt, target, overwrite=True)
+            exported = export_report(name, fmt, target, overwrite=True, balanced=balanced)
     except ExportRefused as exc:
         lines = render_file(exc.report, notes=False)
         return "\n".join([str(exc), *lines]), None
