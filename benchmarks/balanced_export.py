@@ -35,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.yuan_workbooks: the workbooks the test suite uses
 
+from controlled_rounding import print_rounding  # noqa: E402  (a sibling script: benchmarks/ is on sys.path)
+
 from juesuan_xlsx.contract import WAN, YUAN  # noqa: E402
 from juesuan_xlsx.rounding import imbalances, independent_rounding, round_figures  # noqa: E402
 from juesuan_xlsx.spec import load_spec  # noqa: E402
@@ -104,7 +106,6 @@ def main(argv: list[str] | None = None) -> int:
         for layout in args.layouts.split(","):
             r = bench(layout, args.runs, Path(folder))
             results.append(r)
-            ratio = r["controlled_median"] / r["independent_median"]  # type: ignore[operator]
             met = met and r["controlled_median"] <= TARGET_SECONDS  # type: ignore[operator]
             print(f"\n{layout}: code rows {r['code_rows']}, {r['cells']} figures, {r['equations']} equations "
                   f"(verify: {r['verify_status']})")
@@ -112,12 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['verify_warm_seconds']:.2f} s warm; the same figures in a 万元 workbook "
                   f"{r['verify_wan_warm_seconds']:.2f} s warm — "
                   f"{r['verify_warm_seconds'] / r['verify_wan_warm_seconds']:.2f}×")  # type: ignore[operator]
-            print(f"  integer program: {r['variables']} binaries, {r['constraints']} distinct constraints; "
-                  f"{r['status']} ({r['solver_status']}), {r['unbalanced']} relation(s) left unbalanced")
-            print(f"  independent rounding: {r['independent_median'] * 1000:.1f} ms "
-                  f"(leaves {r['independent_gaps']} relation(s) with a 尾差)")
-            print(f"  controlled rounding:  {r['controlled_median'] * 1000:.1f} ms, of which solver "
-                  f"{r['solver_median'] * 1000:.1f} ms — {ratio:.1f}× independent rounding")
+            print_rounding(r)
     print(f"\ntarget (issue 17): balanced rounding of a full workbook ≤ {TARGET_SECONDS:.0f} s — "
           f"{'met' if met else 'NOT met'}")
     if args.json:
