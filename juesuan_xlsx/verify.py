@@ -29,7 +29,8 @@ from .figures import values_from_read
 from .findings import Finding, Level, make
 from .model import Cell
 from .narrative.inputs import NarrativeInputs
-from .narrative.shuoming import read_shuoming_sheet
+from .narrative.published import published_values
+from .narrative.shuoming import find_sheet, read_shuoming_sheet
 from .narrative.values import WorkbookValues
 from .narrative_check import check_narrative
 from .preflight import preflight
@@ -40,7 +41,7 @@ from .rules.context import Context, finding, new_context
 from .rules.disclosure import UNREADABLE_SOURCE, disclosure_findings
 from .rules.formulas import formula_findings
 from .rules.relations import relation_findings
-from .rules.shuoming import shuoming_findings
+from .rules.shuoming import own_narrative_findings, shuoming_findings
 from .rules.typed import read_inputs, unit_findings
 from .sources import SourceError, read_source
 from .spec import Spec
@@ -268,6 +269,9 @@ def _verify_workbook(path: Path, result: Verification, extra_codes: Mapping[str,
     result.values = values_from_read(read, dictionary if extra_codes else None, engine=ctx.engine)
     result.inputs = read_shuoming_sheet(read.wb)
     findings.extend(shuoming_findings(read.wb, result.inputs, result.values))
+    if find_sheet(read.wb) is not None:  # the 情况说明 export would write, by the narrative checker's rules
+        published, _ = published_values(result.values, ctx.engine.equations)
+        findings.extend(own_narrative_findings(read.wb, result.inputs, published))
     if evaluation is not None:
         found = list(evaluation_findings(ctx, evaluation))
         if any(problem[0] in _LAYOUT_BROKEN for problem in read.problems):

@@ -63,7 +63,7 @@ def yuan_workbook(spec_year: int, profile: str, seed: int, path: Path, *, leaves
     else:
         inst, engine, inputs = yuan_filling(spec, seed, leaves=leaves, preset=preset)
     exact = exact_figures(inst, inputs, engine)
-    inputs_sheet = every_input(inst) if shuoming else None
+    inputs_sheet = counts_of(every_input(inst), exact) if shuoming else None
     generate(spec, path, Options(dept=DEPT, unit="元", filling=free_filling(spec, inst, engine, inputs),
                                  shuoming=inputs_sheet))
     return {named(inst, cell): value for cell, value in exact.items()}
@@ -76,6 +76,18 @@ def every_input(inst: Instance) -> NarrativeInputs:
     items = tuple(ItemBudget(r.code, Decimal("10.00"), "预算调整。") for r in inst.code_tables["05"].rows
                   if r.code and len(r.code) == 7)
     return NarrativeInputs(**filled, items=items)  # type: ignore[arg-type]
+
+
+def counts_of(inputs: NarrativeInputs, exact: dict[Cell, Decimal]) -> NarrativeInputs:
+    """The counts an accountant types for these 元 figures: one 团组/批次/辆 where the 三公 item prints above 0.00
+    (verify reports a count beside 0.00, or 0 beside money, as S-说明与表矛盾)."""
+
+    def count(col: str) -> int:
+        return 1 if to_wan(exact.get(Cell("09", "sg", col), Decimal(0))) else 0
+
+    return replace(inputs, abroad_groups=count("a_abroad"), abroad_people=count("a_abroad"),
+                   reception_batches=count("a_recept"), reception_people=count("a_recept"),
+                   car_bought=count("a_car_buy"), car_count=count("a_car_run"), vehicles=count("a_car_run"))
 
 
 def counts_as_printed(inputs: NarrativeInputs, values: WorkbookValues) -> NarrativeInputs:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from juesuan_xlsx.disclosure import Disclosure, Kind, Paragraph, Printed, Where
+from juesuan_xlsx.disclosure import Disclosure, Paragraph, Where
 from juesuan_xlsx.findings import Finding, Level
-from juesuan_xlsx.model import Cell, Instance
+from juesuan_xlsx.model import Cell
 from juesuan_xlsx.narrative.inputs import NarrativeInputs
 from juesuan_xlsx.narrative.text import generate_narrative, narrative_text
 from juesuan_xlsx.narrative.values import WorkbookValues, build_values
-from juesuan_xlsx.narrative_check import check_narrative
+from juesuan_xlsx.narrative_check import as_publication, check_narrative
 from juesuan_xlsx.spec import load_spec
 
 from .fillings import random_filling
@@ -49,16 +49,7 @@ def values_for(year: int, profile: str, seed: int) -> WorkbookValues:
 
 
 def disclosure_of(values: WorkbookValues, text: str) -> Disclosure:
-    inst = Instance.fixed(values.spec, {t: [(r.code or "", r.name) for r in tv.code_rows]
-                                        for t, tv in values.tables.items() if tv.table.kind == "codes"})
-    figures = {}
-    for cell, v in values.cells.items():
-        if cell.table in inst.code_tables and cell.row.startswith("#") is False and cell.row != "sum":
-            continue
-        figures[cell] = Printed(v, Kind.NUMBER, f"{v:.2f}", Where(table=cell.table))
-    paragraphs = [Paragraph(line, Where(line=i + 1)) for i, line in enumerate(text.splitlines())]
-    return Disclosure(values.spec, inst, figures=figures, paragraphs=paragraphs, dept=values.dept,
-                      year=values.year, source_kind="ours")
+    return as_publication(values, text)
 
 
 def generated(year: int, profile: str, seed: int) -> tuple[WorkbookValues, str]:

@@ -8,5 +8,6 @@ figure the tables print for that subject (:mod:`.check`), and the text is search
 from __future__ import annotations
 
 from .check import check_narrative
+from .own import as_publication, check_own_narrative
 
-__all__ = ["check_narrative"]
+__all__ = ["as_publication", "check_narrative", "check_own_narrative"]
