@@ -44,6 +44,7 @@ from .rules.relations import relation_findings
 from .rules.shuoming import own_narrative_findings, shuoming_findings
 from .rules.typed import read_inputs, unit_findings
 from .sources import SourceError, read_source
+from .sources.opendata import is_csv_export
 from .spec import Spec
 
 # 1.1: each finding has "values", its numeric args as plain Decimal strings beside their display text in "args"
@@ -187,7 +188,7 @@ def expected_formula_values(path: str | Path) -> dict[tuple[str, str], Any]:
 # what preflight refuses as a workbook but the source readers read (juesuan_xlsx.sources); plain text only
 # when its name says text: a ".xlsx" that holds text is a damaged return (P-文本文件), not a publication
 SOURCE_KINDS = frozenset({"pdf", "docx", "text", "xls"})
-TEXT_SUFFIXES = frozenset({".txt", ".html", ".htm"})
+TEXT_SUFFIXES = frozenset({".txt", ".html", ".htm", ".csv", ".json"})  # .csv / .json: our own exports read back
 
 
 def _read_as_source(kind: str, path: Path) -> bool:
@@ -224,6 +225,9 @@ def _verify_workbook(path: Path, result: Verification, extra_codes: Mapping[str,
                      evaluate: bool) -> Context | None:
     report = result.report
     findings = report.findings
+    if is_csv_export(path):  # the folder `export --to csv` wrote: one publication in nine files
+        _verify_source(path, result)
+        return None
     pre = preflight(path)
     report.kind = pre.kind
     if not pre.ok and _read_as_source(pre.kind, path):  # a publication or a legacy workbook: read as printed
@@ -268,9 +272,10 @@ def _verify_workbook(path: Path, result: Verification, extra_codes: Mapping[str,
     findings.extend(unit_findings(ctx))
     result.values = values_from_read(read, dictionary if extra_codes else None, engine=ctx.engine)
     result.inputs = read_shuoming_sheet(read.wb)
-    findings.extend(shuoming_findings(read.wb, result.inputs, result.values))
+    # the 说明 sheet is judged against the figures as published (万元; a 元 workbook's rounded as export rounds)
+    published, _ = published_values(result.values, ctx.engine.equations)
+    findings.extend(shuoming_findings(read.wb, result.inputs, published))
     if find_sheet(read.wb) is not None:  # the 情况说明 export would write, by the narrative checker's rules
-        published, _ = published_values(result.values, ctx.engine.equations)
         findings.extend(own_narrative_findings(read.wb, result.inputs, published))
     if evaluation is not None:
         found = list(evaluation_findings(ctx, evaluation))
@@ -297,13 +302,20 @@ FOLDER_SUFFIXES = tuple(s for s in SOURCE_SUFFIXES if s != ".txt")
 
 def expand_paths(paths: Iterable[str | Path], skipped: list[Path] | None = None) -> list[Path]:
     """Files as given, folders expanded to the workbooks and publications inside (recursively, sorted; a
-    plain .txt only when named itself).
+    plain .txt, .csv or .json only when named itself).
 
-    Inside a folder, a workbook this tool wrote as an output (an annotated copy, a summary, an exported table:
-    ``contract.OUTPUT_PROPERTY``) is not a return: it is left out, and appended to ``skipped`` when given."""
+    A folder that ``export --to csv`` wrote (it holds a .csv named as one of the nine tables, 公开01表.csv or
+    收入支出决算总表.csv: :func:`juesuan_xlsx.sources.opendata.is_csv_export`) is one publication when named
+    itself.  Inside a folder, a workbook this tool wrote as an output (an annotated copy, a summary, an exported
+    table: ``contract.OUTPUT_PROPERTY``) and a csv export are not returns: they are left out, and appended to
+    ``skipped`` when given."""
     out: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
+        if is_csv_export(p):
+            out.append(p)
+        elif p.is_dir():
+            if skipped is not None:
+                skipped.extend(sorted(q for q in p.rglob("*") if q.is_dir() and is_csv_export(q)))
             for q in sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in FOLDER_SUFFIXES
                             and not q.name.startswith(("~$", "."))):
                 if is_our_output(q):
