@@ -401,12 +401,13 @@ def summary_command(paths: tuple[str, ...], output: str, force: bool, no_cache: 
 
 
 @cli.command("import", context_settings=CONTEXT, options_metavar="[选项]")
-@click.argument("path", metavar="文件", type=click.Path(dir_okay=False))
+@click.argument("path", metavar="文件", type=click.Path())  # a folder too: the one `export --to csv` wrote
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="工作簿.xlsx",
               help="生成的工作簿（本工具的模板，数字已填入）。")
 @click.option("--force", is_flag=True, help="输出文件已存在时覆盖。")
 def import_command(path: str, output: str, force: bool) -> None:
-    """把已公开的文件（PDF、Word、Excel/.xls、文本、网页）中的九张表导入为本工具的工作簿，不必重新录入。
+    """把已公开的文件（PDF、Word、Excel/.xls、文本、网页，或本工具导出的 csv 文件夹、json）中的九张表
+    导入为本工具的工作簿，不必重新录入。
 
     \b
     年度、表样、部门、金额单位从文件中识别（元自动换算为万元）；合计由工作簿的公式重新计算，

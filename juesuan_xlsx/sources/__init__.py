@@ -7,8 +7,10 @@
     disclosure.figures      # Cell → Printed(value, kind, text, where)
 
 The file's kind is sniffed from its bytes, never its extension.  Each extractor (``pdf``, ``docx``,
-``workbook``, ``text``, ``html``) turns the file into a neutral :class:`~.document.Document`; :mod:`.recognise`
-finds the tables in it by title and header text.  Everything that goes wrong is a :class:`SourceError` with a
+``workbook``, ``text``, ``html``, and :mod:`.opendata` for our own csv export) turns the file into a neutral
+:class:`~.document.Document`; :mod:`.recognise` finds the tables in it by title and header text.  Our own json
+export is read by its keys (:func:`.opendata.read_json`), and a folder that ``export --to csv`` wrote is read as
+one document (:func:`.opendata.is_csv_export`).  Everything that goes wrong is a :class:`SourceError` with a
 Chinese message (nothing readable) or a problem in ``Disclosure.problems`` (see :mod:`.problems`).
 """
 
@@ -27,7 +29,7 @@ __all__ = ["PROBLEMS", "SourceError", "extract", "message", "read_source"]
 
 INTERNAL = "读取时出现内部错误"
 KIND_NAMES = {"pdf": "PDF", "docx": "Word 文档", "xlsx": "Excel 工作簿", "xls": "旧版 Excel 工作簿（.xls）",
-              "txt": "文本", "html": "网页"}
+              "txt": "文本", "html": "网页", "csv": "CSV 表格", "json": "JSON"}
 
 
 def extract(path: str | Path) -> Document:
@@ -37,6 +39,12 @@ def extract(path: str | Path) -> Document:
         size = source.stat().st_size
     except OSError as exc:
         raise SourceError(f"无法打开文件：{exc.strerror or exc}") from exc
+    if source.is_dir():
+        from .opendata import is_csv_export, read_csv_folder
+
+        if is_csv_export(source):
+            return read_csv_folder(source)
+        raise SourceError("这是一个文件夹，不是文件（只有 export --to csv 导出的 CSV 文件夹可以整体读取）")
     if not source.is_file():
         raise SourceError("不是文件")
     if size == 0:
@@ -72,6 +80,10 @@ def extract(path: str | Path) -> Document:
         from .text import decode, read_text
 
         text = decode(data)
+        from .opendata import looks_like_csv, read_csv
+
+        if looks_like_csv(text):
+            return read_csv(source)
         if "<table" in text[:200_000].lower():
             from .html import read_html
 
@@ -86,6 +98,10 @@ def read_source(path: str | Path) -> Disclosure:
     Every failure is a :class:`SourceError` with a Chinese message; an error of this package itself too (its
     message says so and asks for the file), so that a user never sees a traceback."""
     try:
+        if _is_json(Path(path)):
+            from .opendata import read_json_file
+
+            return read_json_file(Path(path))
         document = extract(path)
         try:
             disclosure = recognise(document, str(path))
@@ -104,6 +120,18 @@ def read_source(path: str | Path) -> Disclosure:
         raise SourceError(f"{INTERNAL}（{type(exc).__name__}：{str(exc)[:120]}）。请把这个文件反馈给维护者") from exc
 
 
+def _is_json(source: Path) -> bool:
+    """A file whose text starts with "{" (our json export, or someone else's json: refused in Chinese)."""
+    from .opendata import looks_like_json
+
+    try:
+        if not source.is_file() or source.stat().st_size == 0:
+            return False
+        return looks_like_json(read_head(source, 64))
+    except OSError:
+        return False
+
+
 def describe(document: Document, disclosure: Disclosure) -> str:
     """How the file was read, for the report: "PDF，25 页，识别 9 张表（上海格式（shanghai））"."""
     parts = [KIND_NAMES.get(document.kind, document.kind)]
@@ -112,6 +140,8 @@ def describe(document: Document, disclosure: Disclosure) -> str:
         parts.append(f"{document.pages} 页{read}")
     if document.sheets is not None:
         parts.append(f"{document.sheets} 张工作表")
+    if document.files is not None and document.files > 1:
+        parts.append(f"{document.files} 个文件")
     found = len(disclosure.spec.tables) - len(disclosure.missing_tables)
     parts.append(f"识别 {found} 张表（{disclosure.spec.layout_name}，{disclosure.year} 年度）")
     if disclosure.unchecked_tables:

@@ -64,6 +64,7 @@ class Document:
     pages: int | None = None  # PDF: pages in the file
     pages_read: int | None = None  # PDF: pages read (capped)
     sheets: int | None = None  # workbooks
+    files: int | None = None  # csv: the files read (a folder of our csv export: one a table)
     title: str = ""  # the file's own title property (a workbook's or a docx's core properties), when it has one
     # problems met while extracting (pages capped, macros ignored …): (code, where, args), as in Disclosure
     problems: list[tuple[str, Where | None, dict[str, object]]] = field(default_factory=list)

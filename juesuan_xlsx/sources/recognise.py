@@ -40,6 +40,8 @@ _FURNITURE = re.compile(r"^[-—\s\d第页/共]*$|^-?\s*\d+\s*-?$")
 _HEADING = re.compile(r"^(?:第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|"
                       r"\d{1,2}[、.．](?!\d))")
 _FACTORS = {"万元": Decimal(1), "千元": Decimal(10), "元": Decimal(10000)}
+# the line a forced export of ours prints under each title ("本文件由未通过校验的工作簿强制导出…")
+_STAMP = "未通过校验"
 # the sheets of our own workbook that are not tables
 _OWN_SHEETS = frozenset({"校验", "说明", "填表说明", "情况说明"})
 
@@ -77,7 +79,8 @@ def _caption_rows(grid: Grid) -> tuple[list[str], list[list[TCell]]]:
         if not texts:
             i += 1
             continue
-        is_caption = all(match_title(t) or match_label(t) or match_unit(t) or match_dept(t) for t in texts) or (
+        is_caption = all(match_title(t) or match_label(t) or match_unit(t) or match_dept(t) or _STAMP in t
+                         for t in texts) or (
             len(texts) == 1 and (looks_like_title(texts[0]) or re.search(r"20\d\d\s*年", texts[0]) is not None))
         if not is_caption:
             break
@@ -273,7 +276,9 @@ def _dept(doc: Document, collected: _Collected) -> str:
     for before, p in zip(paras, paras[1:], strict=False):  # a cover: 某某局 / 2024年度部门决算
         if re.fullmatch(r"20\d\d\s*年度?\s*部门决算", squeeze(p.text)) and 2 <= len(squeeze(before.text)) <= 40:
             return squeeze(before.text)
-    return ""
+    # the file's title property ("2024年度某某局部门决算公开表", what `export --to xlsx` sets; Shanghai's layout
+    # prints no 部门 line) or, for a csv export, its folder's name ("某某局2024年度部门决算-csv")
+    return dept_from_title(doc.title) or ""
 
 
 def load(year: int, profile: str) -> Spec:
