@@ -25,6 +25,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils import get_column_letter
+
 from ..disclosure import Disclosure, Kind, Paragraph, Printed, Where
 from ..model import Cell, CodeRow, CodeTable, Instance
 from ..resources import available_specs
@@ -125,15 +127,6 @@ def _header_rows(header: list[str], where: list[Where]) -> list[list[TCell]]:
     return rows
 
 
-def _column_letter(index: int) -> str:
-    out = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        out = chr(65 + rest) + out
-    return out
-
-
 def _csv_grid(path: Path, doc: Document) -> None:
     try:
         size = path.stat().st_size
@@ -160,7 +153,7 @@ def _csv_grid(path: Path, doc: Document) -> None:
     width = max(len(r) for r in rows[first:])
 
     def where(r: int, c: int) -> Where:
-        return Where(sheet=name, cell=f"{_column_letter(c)}{r + 1}")
+        return Where(sheet=name, cell=f"{get_column_letter(c + 1)}{r + 1}")
 
     header = rows[first] + [""] * (width - len(rows[first]))
     grid_rows = _header_rows(header, [where(first, c) for c in range(width)])

@@ -17,6 +17,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from ..disclosure import Where
 from .document import Document, Grid, TCell
 from .numbers import UNCOMPUTED, float_amount
@@ -27,16 +29,6 @@ MAX_SHEETS = 60
 MAX_ROWS = 1_000
 MAX_COLS = 60
 MAX_SHEET_XML = 40 * 1024 * 1024  # one sheet's XML, uncompressed
-
-
-def _column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    out = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        out = chr(65 + rest) + out
-    return out
 
 
 def _text(value: object) -> str:
@@ -74,7 +66,7 @@ def _grids(sheet: str, code: str | None, cells: Sequence[Sequence[str]],
         row: list[TCell] = []
         for c in range(width):
             origin = covered.get((r, c))
-            where = Where(sheet=sheet, cell=f"{_column_letter(c)}{r + 1}")
+            where = Where(sheet=sheet, cell=f"{get_column_letter(c + 1)}{r + 1}")
             if origin is not None:
                 row.append(TCell(text_at(*origin), where, covered=True))
             else:
