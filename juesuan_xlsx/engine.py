@@ -18,7 +18,6 @@ from enum import StrEnum
 
 from .model import ByCode, ByLevel, Cell, Children, Equation, Instance, Ref, Term
 
-CENT = Decimal("0.01")
 ZERO = Decimal(0)
 
 

@@ -39,13 +39,11 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array
 
-from .amounts import to_wan
+from .amounts import YUAN_PER_WAN, to_wan
 from .engine import Engine
 from .model import Cell, Equation, Instance, Ref
 
 FEN_PER_UNIT = 10_000  # one printed unit, 0.01 万元 = 100 元 = 10 000 分
-CENT = Decimal("0.01")
-WAN = Decimal(10_000)
 
 Fallback = Literal["independent", "fewest"]
 
@@ -107,7 +105,7 @@ class Rounding:
         return bool(self.unbalanced)
 
     def exact_wan(self, cell: Cell) -> Decimal:
-        return self.exact.get(cell, Decimal(0)) / WAN
+        return self.exact.get(cell, Decimal(0)) / YUAN_PER_WAN
 
     @property
     def distance(self) -> Decimal:

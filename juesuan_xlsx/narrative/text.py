@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from ..amounts import cents
+from ..amounts import CENT, cents
 from ..model import Cell
 from ..spec import SUM_ROW, chinese_ordinal
 from .document import DocumentSpec, document_spec
@@ -34,7 +34,6 @@ from .inputs import FIELDS, NarrativeInputs, label_of
 from .values import WorkbookValues
 
 HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
 GAP = Decimal("0.001")  # parts within 0.1% of a total make it up but for a rounding gap between tables
 MISSING_TEXT = "（未填写）"
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .. import amounts
+from ..amounts import cents
 from ..codes import Dictionary, expand_codes
 from ..contract import UNKNOWN_NAME, WAN
 from ..engine import Engine, Figure
@@ -23,11 +23,6 @@ from ..model import Cell, Instance
 from ..spec import SUM_ROW, Spec, Table
 
 ZERO = Decimal("0.00")
-
-
-def cents(value: Decimal) -> Decimal:
-    """Two decimals, rounded half-up (never truncated, never float), however large the figure."""
-    return amounts.cents(value)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ..amounts import CENT
 from ..disclosure import Disclosure
 from ..findings import Finding, make
 from . import catalogue as C
@@ -13,7 +14,6 @@ from .defects import dept_names, empty_tables, missing_sections, text_defects
 from .numbers import HALF_CENT, HUNDRED, Interval, Stated, claimed_interval, figure, ratio, round_to
 from .subjects import Subject, Subjects
 
-CENT = Decimal("0.01")
 GAP = Decimal("0.001")  # parts within 0.1% of their whole make it up but for a rounding gap between tables
 
 
