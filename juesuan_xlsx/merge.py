@@ -400,10 +400,8 @@ def merge(paths: Iterable[str | Path], output: str | Path, *, dept: str | None =
         if len(set(depts)) > 1:
             notes.append("各输入文件的部门名称不同，汇总表的部门名称留空（可用 --dept 指定）")
     sources = tuple(str(i.path) for i in used)
-    options = Options(dept=dept, filling=_filling(spec, sums), shuoming=merge_shuoming(shuoming), unit=unit)
-    if "sources" in {f.name for f in dataclasses.fields(Options)}:  # once generate.Options records them
-        extra: dict[str, Any] = {"sources": sources}
-        options = dataclasses.replace(options, **extra)
+    options = Options(dept=dept, filling=_filling(spec, sums), shuoming=merge_shuoming(shuoming), unit=unit,
+                      sources=sources)
     generate(spec, output, options, overwrite=overwrite)
     checked = inspect_files([output], jobs=1, cache=cache)[0].report
     if not failing and not checked.valid and unit == WAN:  # in 元 the sum of consistent returns is consistent

@@ -80,13 +80,13 @@ def key_figures(verification: Verification) -> Figures | None:
     read, figures = verification.read, verification.figures
     if read is None or verification.engine is None:
         return None
-    convert = to_wan if read.inst.unit == YUAN else None
+    in_yuan = read.inst.unit == YUAN
     out: Figures = {}
     for key, _, name in FIGURES:
         cell = figure_cell(read.spec, name)
         if cell in figures:
             value = figures[cell].value
-            out[key] = convert(value) if convert is not None else value
+            out[key] = to_wan(value) if in_yuan else value
         else:
             out[key] = Decimal(0) if cell in read.cells else None
     return out
@@ -340,7 +340,6 @@ class SummaryRow:
 class SummaryResult:
     output: Path
     rows: list[SummaryRow]  # sorted: failing files first
-    totals: dict[str, Decimal]  # over every file whose figures could be read; empty when they span several years
     errors: int
     warnings: int
     reports: list[FileReport] = field(default_factory=list)  # in input order
@@ -349,6 +348,14 @@ class SummaryResult:
     # year → totals of that year's readable files (figures of different years are never added together)
     totals_by_year: dict[int | None, dict[str, Decimal]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what the totals cannot show: the same 部门 twice, mixed years
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        """Over every file whose figures could be read (zeros when none could); empty when they span several
+        years (each year is totalled apart: :attr:`totals_by_year`)."""
+        if len(self.totals_by_year) > 1:
+            return {}
+        return next(iter(self.totals_by_year.values()), None) or _totals([])
 
     @property
     def failing(self) -> int:
@@ -420,8 +427,7 @@ def summarise(paths: Iterable[str | Path], output: str | Path, *, jobs: int | No
     rows = sorted((summary_row(i) for i in inspections), key=lambda r: (_STATUS_RANK.get(r.status, 0), r.file))
     by_year = {year: _totals([r for r in rows if r.figures is not None and r.year == year])
                for year in sorted({r.year for r in rows if r.figures is not None}, key=lambda y: y or 0)}
-    totals = next(iter(by_year.values())) if len(by_year) == 1 else {} if by_year else _totals([])
-    result = SummaryResult(output, rows, totals, sum(r.errors for r in rows), sum(r.warnings for r in rows),
+    result = SummaryResult(output, rows, sum(r.errors for r in rows), sum(r.warnings for r in rows),
                            [i.report for i in inspections], verified=sum(1 for i in inspections if not i.cached),
                            cached=sum(1 for i in inspections if i.cached), totals_by_year=by_year,
                            notes=[n for n in (skipped_note(skipped), *_notes(rows, by_year)) if n])
@@ -462,7 +468,7 @@ def _total_lines(result: SummaryResult) -> list[tuple[str, dict[str, Decimal], i
     """(label, totals, year or None for all) of each totals row: one, or one per year when they differ."""
     readable = [r for r in result.rows if r.figures is not None]
     if len(result.totals_by_year) <= 1:
-        return [(f"合计（{len(result.rows)} 个文件）", result.totals or _totals([]), None)]
+        return [(f"合计（{len(result.rows)} 个文件）", result.totals, None)]
     return [(f"合计（{year if year else '年度不明'}{' 年' if year else ''}，"
              f"{sum(1 for r in readable if r.year == year)} 个文件）", totals, year)
             for year, totals in result.totals_by_year.items()]

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..amounts import to_wan
 from ..contract import WAN, YUAN
 from ..model import Equation
-from ..rounding import Rounding, round_figures
+from ..rounding import Rounding, independent_rounding, round_figures
 from .values import WorkbookValues
 
 
@@ -40,11 +39,12 @@ def published_values(values: WorkbookValues, equations: Sequence[Equation], *, b
     if values.unit != YUAN:  # pragma: no cover - contract.UNIT_NAMES admits these two only
         raise ValueError(f"未知的金额单位：{values.unit!r}")
     if not balanced:
-        return values.with_cells({c: to_wan(v) for c, v in values.cells.items()}, unit=WAN, footnote=True), None
+        return values.with_cells(independent_rounding(values.cells), unit=WAN, footnote=True), None
     rounding = round_figures(values.cells, equations, time_limit=time_limit)
     return values.with_cells(rounding.published, unit=WAN, footnote=rounding.footnote_needed), rounding
 
 
 def moved(rounding: Rounding) -> int:
     """How many published figures are not their ROUND_HALF_UP rounding (what the view sheets show)."""
-    return sum(1 for cell, printed in rounding.published.items() if printed != to_wan(rounding.exact[cell]))
+    nearest = independent_rounding(rounding.exact)
+    return sum(1 for cell, printed in rounding.published.items() if printed != nearest[cell])
