@@ -31,6 +31,7 @@ from .model import Cell
 from .narrative.inputs import NarrativeInputs
 from .narrative.published import published_values
 from .narrative.shuoming import find_sheet, read_shuoming_sheet
+from .narrative.text import generate_narrative
 from .narrative.values import WorkbookValues
 from .narrative_check import check_narrative
 from .preflight import preflight
@@ -125,7 +126,8 @@ class Verification:
     engine: Engine | None = None
     figures: dict[Cell, Figure] = field(default_factory=dict)  # every cell's Decimal figure (typed or computed)
     outcomes: list[Outcome] = field(default_factory=list)  # every relation, judged
-    values: WorkbookValues | None = None  # every amount as the publication prints it
+    values: WorkbookValues | None = None  # every amount as typed and computed, in the workbook's unit
+    published: WorkbookValues | None = None  # … as a default export prints them (万元, each rounded on its own)
     inputs: NarrativeInputs | None = None  # the 说明 sheet
     evaluation: Evaluation | None = None  # the workbook's own formulas, evaluated headlessly
     disclosure: Disclosure | None = None  # a publication or foreign workbook: its figures as printed
@@ -273,10 +275,11 @@ def _verify_workbook(path: Path, result: Verification, extra_codes: Mapping[str,
     result.values = values_from_read(read, dictionary if extra_codes else None, engine=ctx.engine)
     result.inputs = read_shuoming_sheet(read.wb)
     # the 说明 sheet is judged against the figures as published (万元; a 元 workbook's rounded as export rounds)
-    published, _ = published_values(result.values, ctx.engine.equations)
-    findings.extend(shuoming_findings(read.wb, result.inputs, published))
-    if find_sheet(read.wb) is not None:  # the 情况说明 export would write, by the narrative checker's rules
-        findings.extend(own_narrative_findings(read.wb, result.inputs, published))
+    result.published, _ = published_values(result.values, ctx.engine.equations)
+    sections = generate_narrative(result.published, result.inputs)  # the 情况说明 export would write
+    findings.extend(shuoming_findings(read.wb, result.inputs, result.published, sections))
+    if find_sheet(read.wb) is not None:  # … checked by the narrative checker's rules
+        findings.extend(own_narrative_findings(read.wb, result.inputs, result.published, sections))
     if evaluation is not None:
         found = list(evaluation_findings(ctx, evaluation))
         if any(problem[0] in _LAYOUT_BROKEN for problem in read.problems):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import errno
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from ..findings import Level
 from ..model import Cell
 from ..narrative.inputs import NarrativeInputs
 from ..narrative.published import NotInYuan, moved, published_values
-from ..narrative.text import generate_narrative, missing_inputs
+from ..narrative.text import Section, generate_narrative, missing_inputs
 from ..narrative.values import WorkbookValues
 from ..rounding import Imbalance, Rounding, RoundingStatus
 from ..verify import FileReport, Verification, verify
@@ -155,12 +155,18 @@ def _export(verification: Verification, to: str, output: Path, *, force: bool, o
                           "重算并保存，或改为直接填写数字；如确需导出草稿，请加 --force。")
     stamped = not report.valid or bool(values.unresolved)
     exact = values
-    try:
-        values, rounding = published_values(values, verification.engine.equations if verification.engine else (),
-                                            balanced=balanced)
-    except NotInYuan:
-        raise ExportError(_not_in_yuan(source)) from None
+    rounding: Rounding | None = None
+    if verification.published is not None and not balanced:  # what verify already rounded for print
+        values = verification.published
+    else:
+        try:
+            values, rounding = published_values(values, verification.engine.equations if verification.engine
+                                                else (), balanced=balanced)
+        except NotInYuan:
+            raise ExportError(_not_in_yuan(source)) from None
     tables = publication_tables(values)
+    # the 情况说明, generated once for the document and for the list of its （未填写）
+    sections = generate_narrative(values, inputs) if fmt in ("docx", "pdf") else []
     targets = [output / f"{t.file_stem}.csv" for t in tables] if fmt == "csv" else [output]
     if fmt == "csv":
         if output.is_dir():
@@ -169,11 +175,11 @@ def _export(verification: Verification, to: str, output: Path, *, force: bool, o
     else:
         _check_targets(source, targets, overwrite)
     written = []
-    for target, writer in zip(targets, _writers(fmt, values, inputs, stamped, tables), strict=True):
+    for target, writer in zip(targets, _writers(fmt, values, inputs, stamped, tables, sections), strict=True):
         with atomic_output(target, overwrite=overwrite) as tmp:
             writer(tmp)
         written.append(target)
-    warnings = _warnings(report, values, inputs, fmt, stamped, blank)
+    warnings = _warnings(report, values, inputs, sections, stamped, blank)
     if rounding is not None:
         warnings += _rounding_warnings(rounding, exact)
     notes = (_rounding_note(rounding),) if rounding is not None else ()
@@ -217,8 +223,8 @@ def _where(cell: Cell, values: WorkbookValues) -> str:
     return values.where.get(cell) or str(cell)
 
 
-def _warnings(report: FileReport, values: WorkbookValues, inputs: NarrativeInputs, fmt: str, stamped: bool,
-              blank: bool) -> tuple[str, ...]:
+def _warnings(report: FileReport, values: WorkbookValues, inputs: NarrativeInputs, sections: Sequence[Section],
+              stamped: bool, blank: bool) -> tuple[str, ...]:
     """What the person publishing must know and the outputs alone do not say loudly enough."""
     out = []
     if stamped:
@@ -229,8 +235,8 @@ def _warnings(report: FileReport, values: WorkbookValues, inputs: NarrativeInput
         out.append(f"{report.path} 没有填写任何金额，导出的各表全是空白或 0。")
     if not values.dept:
         out.append(f"{report.path} 没有填写部门名称，导出的文件中显示“（部门名称未填写）”。")
-    if fmt in ("docx", "pdf"):
-        gaps = missing_inputs(inputs, values)
+    if sections:  # a document with a 情况说明 (docx, pdf)
+        gaps = missing_inputs(inputs, values, sections=sections)
         if gaps:
             names = "、".join(label for _, label in gaps[:5]) + ("等" if len(gaps) > 5 else "")
             out.append(f"情况说明中有 {len(gaps)} 项“（未填写）”（{names}），请在“说明”表中填写后重新导出。")
@@ -256,7 +262,7 @@ def _check_targets(source: Path, targets: list[Path], overwrite: bool, *, folder
 
 
 def _writers(fmt: str, values: WorkbookValues, inputs: NarrativeInputs, stamped: bool,
-             tables: list[PubTable]) -> list[Callable[[Path], None]]:
+             tables: list[PubTable], sections: Sequence[Section]) -> list[Callable[[Path], None]]:
     if fmt == "xlsx":
         from .xlsx import write_xlsx
 
@@ -269,7 +275,6 @@ def _writers(fmt: str, values: WorkbookValues, inputs: NarrativeInputs, stamped:
         return [functools.partial(_csv_writer, t, stamped) for t in tables]
     from .docx import write_docx
 
-    sections = generate_narrative(values, inputs)
     if fmt == "docx":
         return [lambda p: write_docx(values, inputs, sections, p, stamped=stamped)]
 

@@ -279,12 +279,13 @@ def generate_narrative(values: WorkbookValues, inputs: NarrativeInputs,
     return _Narrative(values, inputs).sections(doc)
 
 
-def missing_inputs(inputs: NarrativeInputs, values: WorkbookValues | None = None) -> list[tuple[str, str]]:
+def missing_inputs(inputs: NarrativeInputs, values: WorkbookValues | None = None, *,
+                   sections: Sequence[Section] | None = None) -> list[tuple[str, str]]:
     """(field, Chinese label) of every 说明 input the document needs and does not have.
 
     With ``values`` exactly the （未填写） of the generated document (plus 部门职责/机构设置 for 第一部分; a reason
-    is needed only where the numbers differ, a 项's 年初预算数 only for the 项 of 公开05表).  Without
-    ``values``, every required field that is empty.
+    is needed only where the numbers differ, a 项's 年初预算数 only for the 项 of 公开05表) — ``sections``: that
+    document when the caller has already generated it.  Without ``values``, every required field that is empty.
     """
     found: list[tuple[str, str]] = []
     if values is None:
@@ -295,7 +296,7 @@ def missing_inputs(inputs: NarrativeInputs, values: WorkbookValues | None = None
     for key in ("duty", "organization"):
         if getattr(inputs, key) is None:
             found.append((key, label_of(key)))
-    for section in generate_narrative(values, inputs):
+    for section in sections if sections is not None else generate_narrative(values, inputs):
         for paragraph in section.paragraphs:
             for miss in paragraph.missing:
                 if (miss.field, miss.label) not in found:

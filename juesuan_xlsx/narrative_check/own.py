@@ -7,11 +7,13 @@ accountant typed into the 说明 sheet — counts above all: "接待1批次" bes
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..disclosure import Disclosure, Kind, Paragraph, Printed, Where
 from ..findings import Finding
 from ..model import Instance
 from ..narrative.inputs import NarrativeInputs
-from ..narrative.text import generate_narrative, narrative_text
+from ..narrative.text import Section, generate_narrative, narrative_text
 from ..narrative.values import WorkbookValues
 from ..spec import SUM_ROW
 from .check import check_narrative
@@ -29,7 +31,9 @@ def as_publication(values: WorkbookValues, text: str) -> Disclosure:
                       year=values.year, source_kind="ours")
 
 
-def check_own_narrative(values: WorkbookValues, inputs: NarrativeInputs) -> list[Finding]:
+def check_own_narrative(values: WorkbookValues, inputs: NarrativeInputs,
+                        sections: Sequence[Section] | None = None) -> list[Finding]:
     """The findings on the 情况说明 ``export`` would write from ``values`` (the published 万元 figures) and
-    ``inputs`` (the 说明 sheet)."""
-    return check_narrative(as_publication(values, narrative_text(generate_narrative(values, inputs))))
+    ``inputs`` (the 说明 sheet); ``sections``: that text when the caller has already generated it."""
+    text = narrative_text(sections if sections is not None else generate_narrative(values, inputs))
+    return check_narrative(as_publication(values, text))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from .. import checks
 from ..findings import Finding
 from ..narrative.inputs import NarrativeInputs, label_of
 from ..narrative.shuoming import find_sheet, input_cells
-from ..narrative.text import missing_inputs, placeholders
+from ..narrative.text import Section, missing_inputs, placeholders
 from ..narrative.values import WorkbookValues
 from ..narrative_check import check_own_narrative
 from ..narrative_check.counts import ITEMS
@@ -22,11 +22,13 @@ COUNT_INPUTS = {ITEMS["recept"]: ("reception_batches", "reception_people"),
                 ITEMS["car_count"]: ("car_count", "vehicles")}
 
 
-def shuoming_findings(wb: object, inputs: NarrativeInputs, values: WorkbookValues) -> Iterator[Finding]:
+def shuoming_findings(wb: object, inputs: NarrativeInputs, values: WorkbookValues,
+                      sections: Sequence[Section]) -> Iterator[Finding]:
+    """``sections``: the 情况说明 generated from ``values`` and ``inputs`` (what export would write)."""
     if find_sheet(wb) is None:
         yield finding(checks.SHUOMING_SHEET)
         return
-    missing = missing_inputs(inputs, values)
+    missing = missing_inputs(inputs, values, sections=sections)
     shown = placeholders(inputs)
     cells = input_cells(wb, [key for key, _ in missing] + [key for key, _, _ in shown])
     for key, label in missing:
@@ -41,11 +43,12 @@ def shuoming_findings(wb: object, inputs: NarrativeInputs, values: WorkbookValue
                       **({} if where else {"where": "说明表"}))
 
 
-def own_narrative_findings(wb: object, inputs: NarrativeInputs, published: WorkbookValues) -> Iterator[Finding]:
+def own_narrative_findings(wb: object, inputs: NarrativeInputs, published: WorkbookValues,
+                           sections: Sequence[Section]) -> Iterator[Finding]:
     """What the 情况说明 ``export`` would write says against the tables, by the narrative checker's count rules:
     each contradiction at the 说明 cell that was typed (the level is the rule's: a contradiction is an error, an
     unusual fleet a warning)."""
-    for found in check_own_narrative(published, inputs):
+    for found in check_own_narrative(published, inputs, sections):
         keys = COUNT_INPUTS.get(str(found.args.get("subject", "")))
         if keys is None:
             continue
