@@ -38,6 +38,11 @@ def view_sheet(sheet: str) -> str:
     """The sheet name of a table's 万元 view in a 元 workbook (Excel's 31-character limit kept)."""
     return sheet[:31 - len(VIEW_SUFFIX)] + VIEW_SUFFIX
 
+# --- what our publications print, and our readers of them recognise (export/ writes, sources/ reads back) ----
+STAMP = "未通过校验"  # on every output of a workbook exported with errors
+EXPORT_SCHEMA_PREFIX = "juesuan-xlsx/export/"  # the json export's "schema", followed by its version
+CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")  # a csv text starting so is written with a leading ' (injection)
+
 # --- custom document properties ---------------------------------------------------------------------------------
 MARKER_PROPERTY = "juesuan-xlsx"  # "YEAR/PROFILE"
 MODE_PROPERTY = "juesuan-mode"  # "free" (blank entry rows) or "fixed" (--codes)

@@ -18,18 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..contract import CSV_DANGEROUS, EXPORT_SCHEMA_PREFIX
 from ..narrative.inputs import NarrativeInputs
 from ..narrative.values import WorkbookValues
 from ..spec import SUM_ROW, Table
 from .tables import STAMP, STAMP_NOTE, PubTable, flat_headers
 
-SCHEMA = "juesuan-xlsx/export/1.0"
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+SCHEMA = EXPORT_SCHEMA_PREFIX + "1.0"
 
 
 def csv_text(value: str) -> str:
     """A text cell made safe for spreadsheets: a leading = + - @ tab or CR gets a ' in front."""
-    return "'" + value if value.startswith(_DANGEROUS) else value
+    return "'" + value if value.startswith(CSV_DANGEROUS) else value
 
 
 def csv_rows(pt: PubTable, *, stamped: bool = False) -> list[list[str]]:

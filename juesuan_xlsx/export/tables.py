@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from ..contract import STAMP
 from ..layout import layout_table
 from ..model import Cell, Instance
 from ..narrative.values import WorkbookValues
@@ -23,7 +24,6 @@ from ..spec import SUM_ROW, Table, header_merges
 __all__ = ["STAMP", "STAMP_NOTE", "PubCell", "PubRow", "PubTable", "flat_headers", "header_merges", "numbering_row",
            "publication_table", "publication_tables"]
 
-STAMP = "未通过校验"
 STAMP_NOTE = "本文件由未通过校验的工作簿强制导出，数字可能有误，不得作为正式公开文本。"
 # grid rows whose zero is printed (totals and balances); any other zero amount is left blank, as published
 _ZERO_ROWS = frozenset({"inc_total", "inc_grand", "exp_total", "exp_grand", "inc_begin", "exp_end", "begin", "end",

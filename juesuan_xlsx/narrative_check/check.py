@@ -7,14 +7,13 @@ from decimal import Decimal
 from ..amounts import CENT
 from ..disclosure import Disclosure
 from ..findings import Finding, make
+from ..narrative.text import GAP
 from . import catalogue as C
 from .claims import Amount, Claims, Share, parse, third_part
 from .counts import count_findings
 from .defects import dept_names, empty_tables, missing_sections, text_defects
 from .numbers import HALF_CENT, HUNDRED, Interval, Stated, claimed_interval, figure, ratio, round_to
 from .subjects import Subject, Subjects
-
-GAP = Decimal("0.001")  # parts within 0.1% of their whole make it up but for a rounding gap between tables
 
 
 def check_narrative(disclosure: Disclosure) -> list[Finding]:

@@ -27,6 +27,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from ..contract import CSV_DANGEROUS, EXPORT_SCHEMA_PREFIX, STAMP
 from ..disclosure import Disclosure, Kind, Paragraph, Printed, Where
 from ..model import Cell, CodeRow, CodeTable, Instance
 from ..resources import available_specs
@@ -37,8 +38,6 @@ from .sniff import SourceError
 from .text import decode
 from .titles import match_label, match_title, norm
 
-SCHEMA_PREFIX = "juesuan-xlsx/export/"
-STAMP = "未通过校验"
 MAX_JSON_BYTES = 20 * 1024 * 1024
 MAX_CSV_BYTES = 5 * 1024 * 1024  # one table
 MAX_CSV_FILES = 30  # in a folder
@@ -46,7 +45,6 @@ MAX_FOLDER_ENTRIES = 500
 MAX_ROWS = 2_000
 MAX_COLS = 60
 MAX_FIGURE_CHARS = 40
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")  # what the csv export prefixes with ' (formula injection)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -106,7 +104,7 @@ def is_csv_export(path: Path) -> bool:
 
 
 def _unescape(text: str) -> str:
-    return text[1:] if text.startswith("'") and text[1:2].startswith(_DANGEROUS) and len(text) > 1 else text
+    return text[1:] if text.startswith("'") and text[1:2].startswith(CSV_DANGEROUS) and len(text) > 1 else text
 
 
 def _header_rows(header: list[str], where: list[Where]) -> list[list[TCell]]:
@@ -234,9 +232,9 @@ def read_json(data: bytes, source: str = "") -> Disclosure:
     if not isinstance(doc, dict):
         raise _bad("顶层不是对象")
     schema = doc.get("schema")
-    if not isinstance(schema, str) or not schema.startswith(SCHEMA_PREFIX):
+    if not isinstance(schema, str) or not schema.startswith(EXPORT_SCHEMA_PREFIX):
         raise SourceError("这是 JSON 文件，但不是 juesuan-xlsx 导出的部门决算数据（没有 schema "
-                          f"“{SCHEMA_PREFIX}…”）；其他程序的 JSON 不能读取，请提供原表（Excel、Word 或 PDF）")
+                          f"“{EXPORT_SCHEMA_PREFIX}…”）；其他程序的 JSON 不能读取，请提供原表（Excel、Word 或 PDF）")
     year = doc.get("year")
     year = int(year) if isinstance(year, str) and year.isdigit() and len(year) == 4 else year
     spec = _spec_of(year, doc.get("profile"))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from ..contract import STAMP
 from ..disclosure import Disclosure, Kind, Paragraph, Where
 from ..model import CodeTable, Instance
 from ..resources import available_specs
@@ -41,7 +42,6 @@ _HEADING = re.compile(r"^(?:第[一二三四五六七八九十]+部分|[一二�
                       r"\d{1,2}[、.．](?!\d))")
 _FACTORS = {"万元": Decimal(1), "千元": Decimal(10), "元": Decimal(10000)}
 # the line a forced export of ours prints under each title ("本文件由未通过校验的工作簿强制导出…")
-_STAMP = "未通过校验"
 # the sheets of our own workbook that are not tables
 _OWN_SHEETS = frozenset({"校验", "说明", "填表说明", "情况说明"})
 
@@ -79,7 +79,7 @@ def _caption_rows(grid: Grid) -> tuple[list[str], list[list[TCell]]]:
         if not texts:
             i += 1
             continue
-        is_caption = all(match_title(t) or match_label(t) or match_unit(t) or match_dept(t) or _STAMP in t
+        is_caption = all(match_title(t) or match_label(t) or match_unit(t) or match_dept(t) or STAMP in t
                          for t in texts) or (
             len(texts) == 1 and (looks_like_title(texts[0]) or re.search(r"20\d\d\s*年", texts[0]) is not None))
         if not is_caption:
