@@ -12,6 +12,7 @@ from ..narrative.shuoming import find_sheet, input_cells
 from ..narrative.text import Section, missing_inputs, placeholders
 from ..narrative.values import WorkbookValues
 from ..narrative_check import check_own_narrative
+from ..narrative_check.catalogue import COUNT, VEHICLES
 from ..narrative_check.counts import ITEMS
 from .context import finding
 
@@ -50,7 +51,7 @@ def own_narrative_findings(wb: object, inputs: NarrativeInputs, published: Workb
     unusual fleet a warning)."""
     for found in check_own_narrative(published, inputs, sections):
         keys = COUNT_INPUTS.get(str(found.args.get("subject", "")))
-        if keys is None:
+        if found.code not in (COUNT.code, VEHICLES.code) or keys is None:  # the count rules, nothing else
             continue
         typed = [k for k in keys if getattr(inputs, k, None) is not None] or list(keys)
         cells = input_cells(wb, typed)
