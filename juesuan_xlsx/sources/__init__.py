@@ -40,11 +40,9 @@ def extract(path: str | Path) -> Document:
     except OSError as exc:
         raise SourceError(f"无法打开文件：{exc.strerror or exc}") from exc
     if source.is_dir():
-        from .opendata import is_csv_export, read_csv_folder
+        from .opendata import read_csv_folder
 
-        if is_csv_export(source):
-            return read_csv_folder(source)
-        raise SourceError("这是一个文件夹，不是文件（只有 export --to csv 导出的 CSV 文件夹可以整体读取）")
+        return read_csv_folder(source)
     if not source.is_file():
         raise SourceError("不是文件")
     if size == 0:
@@ -83,7 +81,7 @@ def extract(path: str | Path) -> Document:
         from .opendata import looks_like_csv, read_csv
 
         if looks_like_csv(text):
-            return read_csv(source)
+            return read_csv(source, (text, len(data)))
         if "<table" in text[:200_000].lower():
             from .html import read_html
 

@@ -125,14 +125,20 @@ def _header_rows(header: list[str], where: list[Where]) -> list[list[TCell]]:
     return rows
 
 
-def _csv_grid(path: Path, doc: Document) -> None:
+def _check_csv_size(path: Path, size: int) -> None:
+    if size > MAX_CSV_BYTES:
+        raise SourceError(f"{path.name} 有 {size // (1024 * 1024)} MB，超出一张部门决算表的合理大小，拒绝读取")
+
+
+def _csv_text(path: Path) -> str:
     try:
-        size = path.stat().st_size
-        if size > MAX_CSV_BYTES:
-            raise SourceError(f"{path.name} 有 {size // (1024 * 1024)} MB，超出一张部门决算表的合理大小，拒绝读取")
-        text = decode(path.read_bytes())
+        _check_csv_size(path, path.stat().st_size)
+        return decode(path.read_bytes())
     except OSError as exc:
         raise SourceError(f"无法打开文件 {path.name}：{exc.strerror or exc}") from exc
+
+
+def _csv_grid(path: Path, text: str, doc: Document) -> None:
     try:
         raw = list(csv.reader(text.splitlines()[: MAX_ROWS + 2]))
     except csv.Error as exc:
@@ -161,10 +167,16 @@ def _csv_grid(path: Path, doc: Document) -> None:
     doc.blocks.append(Grid(grid_rows, Where(sheet=name, cell=f"A{first + 1}"), sheet=path.stem))
 
 
-def read_csv(path: Path) -> Document:
-    """One csv file of ours (a table) as a document."""
+def read_csv(path: Path, read: tuple[str, int] | None = None) -> Document:
+    """One csv file of ours (a table) as a document; ``read``: its text and size in bytes when the caller has
+    already read and decoded it."""
+    if read is None:
+        text = _csv_text(path)
+    else:
+        text, size = read
+        _check_csv_size(path, size)
     doc = Document("csv", files=1)
-    _csv_grid(path, doc)
+    _csv_grid(path, text, doc)
     return doc
 
 
@@ -173,10 +185,11 @@ def read_csv_folder(folder: Path) -> Document:
     document's title (the year and 部门 the files do not print)."""
     files = csv_files(folder)
     if not files:
-        raise SourceError("文件夹中没有部门决算表的 CSV 文件（如“公开01表.csv”或“收入支出决算总表.csv”）")
+        raise SourceError("这是一个文件夹，不是文件（只有 export --to csv 导出的 CSV 文件夹可以整体读取：其中有"
+                          "“公开01表.csv”或“收入支出决算总表.csv”这样的文件）")
     doc = Document("csv", files=len(files), title=folder.name[:200])
     for path in files:
-        _csv_grid(path, doc)
+        _csv_grid(path, _csv_text(path), doc)
     return doc
 
 
