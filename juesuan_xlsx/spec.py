@@ -240,6 +240,10 @@ class Spec:
                 return table
         raise KeyError(table_id)
 
+    def fund_table(self, fund: str) -> Table | None:
+        """The code table of one fund's codes (基金: 公开07表, 国资: 公开08表), if the layout has one."""
+        return next((t for t in self.tables if t.kind == "codes" and t.fund == fund), None)
+
     def relation(self, code: str) -> Relation:
         for relation in self.relations:
             if relation.code == code:

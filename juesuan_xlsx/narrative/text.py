@@ -601,7 +601,8 @@ class _Narrative:
         """The 合计 of the code table restricted to ``fund``, told by the columns the layout gives it: with 年初/本年
         收入/年末 columns (公开07表; 上海格式的国有资本经营预算表 too) the carry-over sentence, else the
         expenditure only (通用格式的公开08表)."""
-        table = next(t for t in self.v.spec.tables if t.kind == "codes" and t.fund == fund)
+        table = self.v.spec.fund_table(fund)
+        assert table is not None, fund  # only asked for the funds the layout's document lists
         keys = {c.key for c in table.columns}
         carried = {"begin", "income", "end"} <= keys
         spent = "exp_total" if "exp_total" in keys else "total"

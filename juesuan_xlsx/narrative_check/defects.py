@@ -57,7 +57,7 @@ def missing_sections(d: Disclosure, paragraphs: list[Paragraph]) -> list[Finding
     """A fund table with figures needs its narrative; "没有…" or no mention at all is a finding."""
     out: list[Finding] = []
     for fund, what in FUNDS:
-        table = next((t for t in d.spec.tables if t.kind == "codes" and t.fund == fund), None)
+        table = d.spec.fund_table(fund)
         if table is None:
             continue
         total = Decimal(0)
@@ -155,7 +155,7 @@ def empty_tables(d: Disclosure) -> list[Finding]:
             table = next((t for t in d.spec.tables if t.id == "09"), None)
             cells = [(c, p) for c, p in d.figures.items() if c.table == "09" and c.col.startswith("a_")]
         else:
-            table = next((t for t in d.spec.tables if t.kind == "codes" and t.fund == fund), None)
+            table = d.spec.fund_table(fund)
             cells = [(c, p) for c, p in d.figures.items() if table is not None and c.table == table.id]
         if table is None or table.id in d.missing_tables or not cells:
             continue

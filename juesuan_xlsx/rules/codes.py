@@ -71,7 +71,8 @@ def code_findings(ctx: Context) -> Iterator[Finding]:
 
 def fund_table(spec: Spec, fund: str) -> str:
     """The name of the code table that holds one fund's codes (基金: 政府性基金预算财政拨款收入支出决算表)."""
-    return next((t.display_name for t in spec.tables if t.fund == fund), "")
+    table = spec.fund_table(fund)
+    return table.display_name if table is not None else ""
 
 
 def code_text(value: Any) -> str:
