@@ -112,16 +112,15 @@ def _pct(i: Interval | None, decimals: int) -> str:
 
 def _shares(claims: Claims, subjects: Subjects) -> list[Finding]:
     out = []
-    groups: dict[int, list[Share]] = {}
     wrong: list[tuple[Share, Interval]] = []
-    wholes: dict[tuple[object, ...], tuple[list[Share], Interval]] = {}  # shares of one whole, and that whole
+    # the shares of one whole (each with its part's interval), and that whole; an Amount whole is keyed "amount"
+    wholes: dict[tuple[object, ...], tuple[list[tuple[Share, Interval]], Interval]] = {}
     for s in claims.shares:
         if s.part is None or s.whole is None:
             continue
         part = _interval(s.part, subjects)
         if isinstance(s.whole, Amount):
             whole = _interval(s.whole, subjects)
-            groups.setdefault(id(s.whole), []).append(s)
         else:
             cell = s.whole.actual
             v = subjects.value(cell) if cell is not None else None
@@ -129,22 +128,23 @@ def _shares(claims: Claims, subjects: Subjects) -> list[Finding]:
                 continue
             whole = figure(v, Decimal(0) if subjects.computed(cell) else HALF_CENT)
         key = ("amount", id(s.whole)) if isinstance(s.whole, Amount) else ("subject", s.sentence, str(s.whole.actual))
-        wholes.setdefault(key, ([], whole))[0].append(s)
+        wholes.setdefault(key, ([], whole))[0].append((s, part))
         exact = ratio(part, whole)
         if exact is None:
             continue
         said = claimed_interval(s.value, s.bound)
         if not said.meets(exact):
             wrong.append((s, exact))
-    apportioned = _apportioned(wholes, subjects)
+    apportioned = _apportioned(wholes)
     for s, exact in wrong:
         if id(s) in apportioned:
             continue
         out.append(make(C.SHARE, place=str(s.where), subject=_name(s.part), whole=_name(s.whole) or "总数",
                         claimed=f"{s.bound}{s.value.text}%", expected=_pct(exact, max(s.value.decimals, 2)),
                         allowance=str(exact), sentence=s.sentence))
-    for shares in groups.values():
-        if len(shares) < 2 or any(s.bound for s in shares):
+    for whole_key, (pairs, _) in wholes.items():
+        shares = [s for s, _ in pairs]
+        if whole_key[0] != "amount" or len(shares) < 2 or any(s.bound for s in shares):
             continue
         total = sum((s.value.value for s in shares), Decimal(0))
         allowance = sum((s.value.half for s in shares), Decimal(0))
@@ -160,25 +160,25 @@ def _shares(claims: Claims, subjects: Subjects) -> list[Finding]:
     return out
 
 
-def _apportioned(wholes: dict[tuple[object, ...], tuple[list[Share], Interval]], subjects: Subjects) -> set[int]:
+def _apportioned(wholes: dict[tuple[object, ...], tuple[list[tuple[Share, Interval]], Interval]]) -> set[int]:
     """Shares (by id) that are the largest-remainder apportionment of their group (issue 15 #22; the exporter's
     :func:`juesuan_xlsx.narrative.text.whole_shares`): the parts of one whole stated as shares adding up to exactly
     100.00%, the parts making up the whole but for a rounding gap between tables (:data:`GAP`), each share within a
     cent of its part's share of the parts' sum: 人员经费 76.68% and 公用经费 23.32% of 基本支出, not 76.69% + 23.32%."""
     out: set[int] = set()
-    for shares, whole in wholes.values():
-        if len(shares) < 2 or any(s.part is None for s in shares):
+    for pairs, whole in wholes.values():
+        if len(pairs) < 2:
             continue
         # a part the exporter apportioned 0.00 prints 不足0.01% (and 100.00 超过99.99%): the cents still add up
-        cents_ = [Decimal(0) if s.bound == "不足" else HUNDRED if s.bound == "超过" else s.value.value for s in shares]
+        cents_ = [Decimal(0) if s.bound == "不足" else HUNDRED if s.bound == "超过" else s.value.value
+                  for s, _ in pairs]
         if sum(cents_, Decimal(0)) != HUNDRED:
             continue
-        parts = [_interval(s.part, subjects) for s in shares if s.part is not None]
-        total = Interval(sum((p.low for p in parts), Decimal(0)), sum((p.high for p in parts), Decimal(0)))
+        total = Interval(sum((p.low for _, p in pairs), Decimal(0)), sum((p.high for _, p in pairs), Decimal(0)))
         middle, size = (total.low + total.high) / 2, (whole.low + whole.high) / 2
-        if abs(middle - size) > max(HALF_CENT * (len(parts) + 1), size * GAP):
+        if abs(middle - size) > max(HALF_CENT * (len(pairs) + 1), size * GAP):
             continue  # the parts named do not make up the whole
-        for s, part in zip(shares, parts, strict=True):
+        for s, part in pairs:
             exact = ratio(part, total)
             if not s.bound and exact is not None and Interval(s.value.value - CENT, s.value.value + CENT).meets(exact):
                 out.add(id(s))
