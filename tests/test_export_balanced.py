@@ -5,6 +5,7 @@ independent rounding, keeps the note and says which relations keep a 尾差."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,7 @@ from juesuan_xlsx.amounts import to_wan
 from juesuan_xlsx.api import export_file
 from juesuan_xlsx.cli import run
 from juesuan_xlsx.contract import WAN, YUAN
-from juesuan_xlsx.engine import Engine, Figure, Status
+from juesuan_xlsx.engine import Engine, Status
 from juesuan_xlsx.export import Exported, ExportError, export_report, export_verified
 from juesuan_xlsx.export import _export as export_one
 from juesuan_xlsx.export.tables import publication_tables, without_note
@@ -34,7 +35,7 @@ from juesuan_xlsx.rounding import RoundingStatus, exact_figures, imbalances, rou
 from juesuan_xlsx.spec import Address, Relation, load_spec
 from juesuan_xlsx.verify import Verification, verify
 
-from .yuan_fillings import full_workbook, yuan_filling
+from .yuan_fillings import WEB, full_workbook, outcomes, web_preset, yuan_filling
 from .yuan_workbooks import free_filling
 
 SPECS = [(2024, "central"), (2024, "shanghai"), (2025, "central"), (2025, "shanghai")]
@@ -78,28 +79,27 @@ def every_input(inst: Instance) -> NarrativeInputs:
     return NarrativeInputs(**filled, items=items)  # type: ignore[arg-type]
 
 
-def counts_of(inputs: NarrativeInputs, exact: dict[Cell, Decimal]) -> NarrativeInputs:
-    """The counts an accountant types for these 元 figures: one 团组/批次/辆 where the 三公 item prints above 0.00
-    (verify reports a count beside 0.00, or 0 beside money, as S-说明与表矛盾)."""
+def counts_for(inputs: NarrativeInputs, printed: Callable[[str], Decimal]) -> NarrativeInputs:
+    """The 说明's counts (团组, 批次, 车辆) an accountant types for these figures: one where the 三公 item (its column
+    of 公开09表) prints above 0.00 — a count with no money behind it, or money with no count, is a contradiction
+    (S-说明与表矛盾 at verify, N-次数不符 in the narrative checker)."""
 
     def count(col: str) -> int:
-        return 1 if to_wan(exact.get(Cell("09", "sg", col), Decimal(0))) else 0
+        return 1 if printed(col) else 0
 
     return replace(inputs, abroad_groups=count("a_abroad"), abroad_people=count("a_abroad"),
                    reception_batches=count("a_recept"), reception_people=count("a_recept"),
                    car_bought=count("a_car_buy"), car_count=count("a_car_run"), vehicles=count("a_car_run"))
 
 
+def counts_of(inputs: NarrativeInputs, exact: dict[Cell, Decimal]) -> NarrativeInputs:
+    """:func:`counts_for` the exact 元 figures, as each prints on its own."""
+    return counts_for(inputs, lambda col: to_wan(exact.get(Cell("09", "sg", col), Decimal(0))))
+
+
 def counts_as_printed(inputs: NarrativeInputs, values: WorkbookValues) -> NarrativeInputs:
-    """The 说明's counts (团组, 批次, 车辆) made to agree with the 三公 figures as published: a count with no money
-    behind it (or money with no count) is a contradiction the narrative checker rightly reports."""
-
-    def count(col: str) -> int:
-        return 1 if values.amount("09", "sg", col) else 0
-
-    return replace(inputs, abroad_groups=count("a_abroad"), abroad_people=count("a_abroad"),
-                   reception_batches=count("a_recept"), reception_people=count("a_recept"),
-                   car_bought=count("a_car_buy"), car_count=count("a_car_run"))
+    """:func:`counts_for` the figures as published."""
+    return counts_for(inputs, lambda col: values.amount("09", "sg", col))
 
 
 def named(inst: Instance, cell: Cell) -> tuple[str, str, str]:
@@ -118,8 +118,7 @@ def exact_of(verification: Verification) -> dict[Cell, Decimal]:
 
 def holds_exactly(engine: Engine, figures: dict[Cell, Decimal]) -> list[tuple[str, Decimal, Decimal]]:
     """The relations broken on ``figures`` taken as exact (no 尾差 allowance at all)."""
-    outcomes = engine.check_all({cell: Figure(value, 0) for cell, value in figures.items()})
-    return [(o.equation.relation.code, o.left, o.right) for o in outcomes if o.status is not Status.OK]
+    return [(o.equation.relation.code, o.left, o.right) for o in outcomes(engine, figures) if o.status is not Status.OK]
 
 
 def docx_text(path: Path) -> str:
@@ -255,11 +254,6 @@ def test_a_yuan_workbook_exports_in_wan_by_default(tmp_path, capsys):
 # no balanced rounding exists: said, never silent
 
 
-WEB = {  # three 06 items of 50 元 (0.005 万元 each) and three 09 figures of 100 元 that must each be a pair of them
-    "W-出国": ("09.sg.a_abroad", ("06.30212.amt", "06.30217.amt")),
-    "W-接待": ("09.sg.a_recept", ("06.30217.amt", "06.30231.amt")),
-    "W-用车": ("09.sg.a_car_run", ("06.30212.amt", "06.30231.amt")),
-}
 
 
 def web_equations() -> list[Equation]:
@@ -275,10 +269,8 @@ def web_equations() -> list[Equation]:
 
 
 def test_an_impossible_balance_falls_back_and_lists_every_gap(tmp_path, monkeypatch, capsys):
-    preset = {Cell(*a.split(".")): Decimal(50) for _, rhs in WEB.values() for a in rhs}
-    preset.update({Cell(*lhs.split(".")): Decimal(100) for lhs, _ in WEB.values()})
     book = tmp_path / "yuan.xlsx"
-    yuan_workbook(2024, "central", 7, book, preset=preset)
+    yuan_workbook(2024, "central", 7, book, preset=web_preset())
 
     def with_the_web(exact, equations, **kwargs):  # noqa: ANN001, ANN202
         return round_figures(exact, [*equations, *web_equations()], **kwargs)

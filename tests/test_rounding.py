@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from juesuan_xlsx.engine import Figure, Status
+from juesuan_xlsx.engine import Status
 from juesuan_xlsx.findings import Level
 from juesuan_xlsx.model import Cell, Equation, Ref
 from juesuan_xlsx.rounding import (
@@ -26,7 +26,7 @@ from juesuan_xlsx.rounding import (
 )
 from juesuan_xlsx.spec import Address, Relation, load_spec
 
-from .yuan_fillings import yuan_filling
+from .yuan_fillings import WEB, outcomes, web_preset, yuan_filling
 
 SPECS = [(2024, "central"), (2024, "shanghai"), (2025, "central"), (2025, "shanghai")]
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,11 +40,6 @@ def floor_wan(yuan: Decimal) -> Decimal:
 
 def ceil_wan(yuan: Decimal) -> Decimal:
     return (yuan / WAN).quantize(CENT, rounding=ROUND_CEILING)
-
-
-def outcomes(engine, figures):
-    """The project's own judge on figures taken as exact (weight 0: no 尾差 allowance at all)."""
-    return engine.check_all({cell: Figure(value, 0) for cell, value in figures.items()})
 
 
 def assert_each_figure_rounded_up_or_down(result: Rounding) -> None:
@@ -179,11 +174,6 @@ def test_a_tie_prints_what_the_reporting_software_prints():
 # no controlled rounding exists: said, fallen back, every 尾差 listed
 
 
-WEB = {  # three 06 items of 50 元 (0.005 万元 each) and three 09 figures of 100 元 that must each be a pair of them
-    "W-出国": ("09.sg.a_abroad", ("06.30212.amt", "06.30217.amt")),
-    "W-接待": ("09.sg.a_recept", ("06.30217.amt", "06.30231.amt")),
-    "W-用车": ("09.sg.a_car_run", ("06.30212.amt", "06.30231.amt")),
-}
 
 
 def web_case(fallback="independent"):
@@ -193,9 +183,7 @@ def web_case(fallback="independent"):
     extra = tuple(Relation(code, f"{lhs} = Σ", Level.ERROR, "check", "eq", (Address.parse(lhs),),
                            tuple(Address.parse(a) for a in rhs)) for code, (lhs, rhs) in WEB.items())
     spec = dataclasses.replace(base, relations=base.relations + extra)
-    preset = {Cell(*addr.split(".")): Decimal(50) for _, (_, rhs) in WEB.items() for addr in rhs}
-    preset.update({Cell(*lhs.split(".")): Decimal(100) for lhs, _ in WEB.values()})
-    inst, engine, inputs = yuan_filling(spec, 7, preset=preset)
+    inst, engine, inputs = yuan_filling(spec, 7, preset=web_preset())
     assert all(o.status is Status.OK for o in outcomes(engine, exact_figures(inst, inputs, engine)))
     return engine, controlled_rounding(inst, inputs, engine=engine, fallback=fallback)
 

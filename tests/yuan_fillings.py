@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from juesuan_xlsx.codes import ancestors
-from juesuan_xlsx.engine import Engine
+from juesuan_xlsx.engine import Engine, Figure, Outcome
 from juesuan_xlsx.model import Cell, Instance, Ref
 from juesuan_xlsx.spec import Spec
 
@@ -199,3 +199,24 @@ def full_workbook(spec: Spec, seed: int = 0) -> tuple[Instance, Engine, dict[Cel
     """All nine tables with about a hundred code rows in 02/03 (every 一般 and 基金 项 of the dictionary, a 国资
     one) — the size issue 17's benchmark asks for."""
     return yuan_filling(spec, seed, leaves=10_000, funds=1.0)
+
+
+# -- a web of relations no rounding can satisfy (the fallback tests) ------------------------------------------
+
+WEB = {  # three 06 items of 50 元 (0.005 万元 each) and three 09 figures of 100 元 that must each be a pair of them
+    "W-出国": ("09.sg.a_abroad", ("06.30212.amt", "06.30217.amt")),
+    "W-接待": ("09.sg.a_recept", ("06.30217.amt", "06.30231.amt")),
+    "W-用车": ("09.sg.a_car_run", ("06.30212.amt", "06.30231.amt")),
+}
+
+
+def web_preset() -> dict[Cell, Decimal]:
+    """The 元 figures of :data:`WEB`: 50 元 for each 06 item, 100 元 for each 09 figure."""
+    preset = {Cell(*a.split(".")): Decimal(50) for _, rhs in WEB.values() for a in rhs}
+    preset.update({Cell(*lhs.split(".")): Decimal(100) for lhs, _ in WEB.values()})
+    return preset
+
+
+def outcomes(engine: Engine, figures: Mapping[Cell, Decimal]) -> list[Outcome]:
+    """The project's own judge on figures taken as exact (weight 0: no 尾差 allowance at all)."""
+    return engine.check_all({cell: Figure(value, 0) for cell, value in figures.items()})
