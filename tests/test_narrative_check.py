@@ -285,7 +285,7 @@ def _seed_disclosure() -> Disclosure:
     return read_source(str(SEED))
 
 
-def test_the_normal_abbreviations_of_a_class_name_are_not_findings() -> None:
+def test_the_normal_abbreviations_of_a_class_name_are_not_findings(seed_findings: list[Finding]) -> None:
     """"一般公共服务（类）支出", "一般公共服务支出（类）", "一般公共服务（类）" all name the table's 一般公共服务支出;
     a 类 the tables do not list is fine at 0 (the seed's "教育（类）支出0万元")."""
     from juesuan_xlsx.narrative_check.subjects import Subjects
@@ -299,7 +299,7 @@ def test_the_normal_abbreviations_of_a_class_name_are_not_findings() -> None:
     assert s is not None and s.zero and s.said == "医疗卫生与计划生育（类）"  # 210 is not among the seed's 类
     s = subjects.resolve("社会保障和就业事务（类）", "general")
     assert s is not None and s.printed == "社会保障和就业支出" and s.said == "社会保障和就业事务（类）"
-    assert not [f for f in check_narrative(_seed_disclosure()) if f.code in ("N-类名不符", "N-类不在表中")]
+    assert not [f for f in seed_findings if f.code in ("N-类名不符", "N-类不在表中")]
 
 
 def test_a_sentence_naming_another_department_is_a_warning() -> None:
@@ -314,9 +314,9 @@ def test_a_sentence_naming_another_department_is_a_warning() -> None:
         assert "N-部门不符" not in codes(ok), own
 
 
-def test_an_empty_table_needs_its_note() -> None:
+def test_an_empty_table_needs_its_note(seed_findings: list[Finding]) -> None:
     d = _seed_disclosure()
-    assert "N-空表无说明" not in codes(check_narrative(d))  # "我单位没有政府性基金收入…故本表无数据"
+    assert "N-空表无说明" not in codes(seed_findings)  # "我单位没有政府性基金收入…故本表无数据"
     d.paragraphs = [p for p in d.paragraphs if "政府性基金" not in p.text and "政府基金" not in p.text]
     found = [f for f in check_narrative(d) if f.code == "N-空表无说明"]
     assert len(found) == 1 and "政府性基金" in found[0].message and found[0].level is Level.WARNING
@@ -332,11 +332,11 @@ def test_no_three_public_spending_needs_saying_so() -> None:
     assert len(found) == 1 and "三公" in found[0].message
 
 
-def test_counts_of_the_seed_and_the_real_pdf_agree_with_their_tables() -> None:
+def test_counts_of_the_seed_and_the_real_pdf_agree_with_their_tables(seed_findings: list[Finding]) -> None:
     """The seed: 接待来访团组1个、来宾3人次 beside 0.08 万元; the Putuo PDF: 无“三公”经费, 共有车辆0辆."""
     from juesuan_xlsx.narrative_check.claims import third_part
     from juesuan_xlsx.narrative_check.counts import _stated
 
     stated = _stated(third_part(_seed_disclosure().paragraphs))
     assert [c[0] for c in stated[("sangong", "recept")].counts] == [1, 3]
-    assert not [f for f in check_narrative(_seed_disclosure()) if f.code in ("N-次数不符", "N-车辆数存疑")]
+    assert not [f for f in seed_findings if f.code in ("N-次数不符", "N-车辆数存疑")]

@@ -84,9 +84,6 @@ def _case(root: Path, kind: str, seed: int, year: int, profile: str) -> Case:
     return Case(kind, seed, year, profile, workbook, verification, published)
 
 
-_CASES: dict[tuple[str, int, int, str], Case] = {}
-
-
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, int, int, str], Case]]:
     root = tmp_path_factory.mktemp("round-trip")
