@@ -26,7 +26,6 @@ from juesuan_xlsx.export import Exported, ExportError, export_report, export_ver
 from juesuan_xlsx.export import _export as export_one
 from juesuan_xlsx.export.tables import publication_tables, without_note
 from juesuan_xlsx.findings import Level
-from juesuan_xlsx.generate import Options, generate
 from juesuan_xlsx.model import Cell, Equation, Instance, Ref
 from juesuan_xlsx.narrative.inputs import LAYOUT, ItemBudget, NarrativeInputs
 from juesuan_xlsx.narrative.published import NotInYuan, published_values
@@ -36,7 +35,7 @@ from juesuan_xlsx.spec import Address, Relation, load_spec
 from juesuan_xlsx.verify import Verification, verify
 
 from .yuan_fillings import WEB, full_workbook, outcomes, web_preset, yuan_filling
-from .yuan_workbooks import free_filling
+from .yuan_workbooks import write_workbook
 
 SPECS = [(2024, "central"), (2024, "shanghai"), (2025, "central"), (2025, "shanghai")]
 CENT = Decimal("0.01")
@@ -52,7 +51,7 @@ FOOTNOTE = "尾数误差"
 # 元 workbooks from random consistent fillings
 
 
-def yuan_workbook(spec_year: int, profile: str, seed: int, path: Path, *, leaves: int | None = None,
+def exact_yuan_workbook(spec_year: int, profile: str, seed: int, path: Path, *, leaves: int | None = None,
                   preset: dict[Cell, Decimal] | None = None, full: bool = False,
                   shuoming: bool = False) -> dict[tuple[str, str, str], Decimal]:
     """A 元 workbook (``new --unit 元``, free-entry rows) typed with a random consistent filling (and with
@@ -65,8 +64,7 @@ def yuan_workbook(spec_year: int, profile: str, seed: int, path: Path, *, leaves
         inst, engine, inputs = yuan_filling(spec, seed, leaves=leaves, preset=preset)
     exact = exact_figures(inst, inputs, engine)
     inputs_sheet = counts_of(every_input(inst), exact) if shuoming else None
-    generate(spec, path, Options(dept=DEPT, unit="元", filling=free_filling(spec, inst, engine, inputs),
-                                 shuoming=inputs_sheet))
+    write_workbook(spec, path, inst, engine, inputs, dept=DEPT, shuoming=inputs_sheet)
     return {named(inst, cell): value for cell, value in exact.items()}
 
 
@@ -139,7 +137,7 @@ def rounding_notes(report) -> list[str]:  # noqa: ANN001 - a FileReport
 def test_a_balanced_export_ties_every_relation_exactly(tmp_path_factory, year, profile, seed):
     folder = tmp_path_factory.mktemp("balanced")
     book = folder / "yuan.xlsx"
-    exact_by_name = yuan_workbook(year, profile, seed, book, shuoming=True)
+    exact_by_name = exact_yuan_workbook(year, profile, seed, book, shuoming=True)
     verification = verify(book, evaluate=False)
     report = verification.report
     assert report.valid and not rounding_notes(report), report.flatten("code", "message")
@@ -208,7 +206,7 @@ def _export(verification: Verification, to: str, output: Path) -> Exported:
 
 def test_export_verified_takes_balanced(tmp_path):
     book = tmp_path / "yuan.xlsx"
-    yuan_workbook(2024, "central", 11, book)
+    exact_yuan_workbook(2024, "central", 11, book)
     verification = verify(book, evaluate=False)
     written = export_verified(verification, "json", tmp_path / "b.json", balanced=True)
     data = json.loads(written[0].read_text(encoding="utf-8"))
@@ -223,7 +221,7 @@ def test_a_yuan_workbook_exports_in_wan_by_default(tmp_path, capsys):
     """1,234,567.89 元 prints as 123.46 万元 — in every format, independently rounded, the note kept."""
     budget = Cell("09", "sg", "b_abroad")
     book = tmp_path / "yuan.xlsx"
-    yuan_workbook(2024, "central", 3, book, preset={budget: Decimal("1234567.89")})
+    exact_yuan_workbook(2024, "central", 3, book, preset={budget: Decimal("1234567.89")})
     assert run(["export", str(book), "--to", "json", "-o", str(tmp_path / "d.json")]) == 0
     assert run(["export", str(book), "--to", "xlsx", "-o", str(tmp_path / "d.xlsx")]) == 0
     assert run(["export", str(book), "--to", "docx", "-o", str(tmp_path / "d.docx")]) == 0
@@ -270,7 +268,7 @@ def web_equations() -> list[Equation]:
 
 def test_an_impossible_balance_falls_back_and_lists_every_gap(tmp_path, monkeypatch, capsys):
     book = tmp_path / "yuan.xlsx"
-    yuan_workbook(2024, "central", 7, book, preset=web_preset())
+    exact_yuan_workbook(2024, "central", 7, book, preset=web_preset())
 
     def with_the_web(exact, equations, **kwargs):  # noqa: ANN001, ANN202
         return round_figures(exact, [*equations, *web_equations()], **kwargs)
@@ -305,7 +303,7 @@ def test_an_impossible_balance_falls_back_and_lists_every_gap(tmp_path, monkeypa
 def test_a_yuan_workbook_that_does_not_balance_is_said_too(tmp_path):
     """A forced export of 元 books one 分 off: the relation is reported as broken in 元, and the note kept."""
     book = tmp_path / "yuan.xlsx"
-    yuan_workbook(2024, "central", 5, book)
+    exact_yuan_workbook(2024, "central", 5, book)
     wb = openpyxl.load_workbook(book)
     verification = verify(book, evaluate=False)
     assert verification.read is not None
@@ -353,7 +351,7 @@ def test_published_values_refuses_balanced_wan_figures(tmp_path):
 
 def test_balanced_export_of_a_yuan_workbook_prints_the_solver_line(tmp_path, capsys):
     book = tmp_path / "yuan.xlsx"
-    yuan_workbook(2025, "shanghai", 21, book)
+    exact_yuan_workbook(2025, "shanghai", 21, book)
     target = tmp_path / "b.docx"
     assert run(["export", str(book), "--to", "docx", "--balanced", "-o", str(target)]) == 0
     captured = capsys.readouterr()
@@ -373,7 +371,7 @@ def test_balanced_export_of_a_yuan_workbook_prints_the_solver_line(tmp_path, cap
 def test_the_full_workbook_balances_within_a_second(tmp_path):
     """All nine tables, about a hundred code rows (issue 17's benchmark size): the solver well within 1 s."""
     book = tmp_path / "full.xlsx"
-    yuan_workbook(2024, "central", 0, book, full=True)
+    exact_yuan_workbook(2024, "central", 0, book, full=True)
     verification = verify(book, evaluate=False)
     assert verification.report.valid and verification.values is not None and verification.engine is not None
     values, rounding = published_values(verification.values, verification.engine.equations, balanced=True)
@@ -397,7 +395,7 @@ def test_the_rounding_note_is_left_out_and_the_rest_renumbered():
 
 def test_only_a_balanced_rounding_drops_the_note(tmp_path):
     book = tmp_path / "yuan.xlsx"
-    yuan_workbook(2024, "central", 2, book)
+    exact_yuan_workbook(2024, "central", 2, book)
     verification = verify(book, evaluate=False)
     assert verification.values is not None and verification.engine is not None
     plain, _ = published_values(verification.values, verification.engine.equations)

@@ -15,6 +15,7 @@ from juesuan_xlsx.contract import YUAN
 from juesuan_xlsx.engine import Engine
 from juesuan_xlsx.generate import FilledRow, Filling, Options, generate
 from juesuan_xlsx.model import Cell, Instance, free_input_keys
+from juesuan_xlsx.narrative.inputs import NarrativeInputs
 from juesuan_xlsx.spec import Spec
 
 from .yuan_fillings import yuan_filling
@@ -50,5 +51,12 @@ def yuan_workbook(spec: Spec, seed: int, path: Path, *, dept: str = "元单位",
     """A consistent random 元 filling written as a free-entry workbook at ``path`` (``unit`` 万元: the same
     figures typed into a 万元 template, for tests that need one); returns the filling."""
     inst, engine, inputs = yuan_filling(spec, seed, leaves=leaves, funds=funds, preset=preset)
-    generate(spec, path, Options(dept=dept, filling=free_filling(spec, inst, engine, inputs), unit=unit))
+    write_workbook(spec, path, inst, engine, inputs, dept=dept, unit=unit)
     return inst, engine, inputs
+
+
+def write_workbook(spec: Spec, path: Path, inst: Instance, engine: Engine, inputs: Mapping[Cell, Decimal], *,
+                   dept: str, unit: str = YUAN, shuoming: NarrativeInputs | None = None) -> None:
+    """A filling of a known-codes instance written as a free-entry workbook (and its 说明 sheet, if given)."""
+    generate(spec, path, Options(dept=dept, filling=free_filling(spec, inst, engine, inputs), unit=unit,
+                                 shuoming=shuoming))
