@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -35,16 +34,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.yuan_workbooks: the workbooks the test suite uses
 
-from controlled_rounding import print_rounding  # noqa: E402  (a sibling script: benchmarks/ is on sys.path)
+from controlled_rounding import (  # noqa: E402  (a sibling script: benchmarks/ is on sys.path)
+    LAYOUTS,
+    TARGET_SECONDS,
+    print_rounding,
+    time_rounding,
+)
 
 from juesuan_xlsx.contract import WAN, YUAN  # noqa: E402
-from juesuan_xlsx.rounding import imbalances, independent_rounding, round_figures  # noqa: E402
 from juesuan_xlsx.spec import load_spec  # noqa: E402
 from juesuan_xlsx.verify import verify  # noqa: E402
 from tests.yuan_workbooks import yuan_workbook  # noqa: E402
-
-TARGET_SECONDS = 1.0
-LAYOUTS = ("2024/central", "2024/shanghai", "2025/central", "2025/shanghai")
 
 
 def bench(layout: str, runs: int, folder: Path) -> dict[str, object]:
@@ -67,28 +67,11 @@ def bench(layout: str, runs: int, folder: Path) -> dict[str, object]:
     verify(twin)
     twin_seconds = time.perf_counter() - started
     exact = {cell: fig.value for cell, fig in verification.figures.items()}
-    equations = engine.equations
-    independent, controlled, solver = [], [], []
-    gaps = 0
-    result = None
-    for _ in range(runs):
-        started = time.perf_counter()
-        printed = independent_rounding(exact)
-        gaps = len(imbalances(equations, printed))
-        independent.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        result = round_figures(exact, equations)
-        controlled.append(time.perf_counter() - started)
-        solver.append(result.seconds)
-    assert result is not None
     return {
         "layout": layout, "code_rows": {t: len(ct.rows) for t, ct in read.inst.code_tables.items()},
-        "verify_status": verification.report.status, "cells": len(result.published), "equations": len(equations),
-        "variables": result.variables, "constraints": result.constraints, "status": result.status.value,
-        "solver_status": result.solver, "unbalanced": len(result.unbalanced), "independent_gaps": gaps,
-        "verify_cold_seconds": verify_seconds[0], "verify_warm_seconds": verify_seconds[1],
-        "verify_wan_warm_seconds": twin_seconds, "independent_median": statistics.median(independent),
-        "controlled_median": statistics.median(controlled), "solver_median": statistics.median(solver),
+        "verify_status": verification.report.status, "verify_cold_seconds": verify_seconds[0],
+        "verify_warm_seconds": verify_seconds[1], "verify_wan_warm_seconds": twin_seconds,
+        **time_rounding(lambda: exact, engine.equations, runs),
     }
 
 
