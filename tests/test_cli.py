@@ -71,7 +71,6 @@ def test_force_and_refusal(in_tmp, capsys):
         (["new"], "缺少参数 YEAR"),
         (["new", "2024", "--codes", "12x"], "格式不对"),
         (["new", "2024", "--codes", ","], "没有给出任何科目编码"),
-        (["new", "2024", "--codes-file", "missing.csv"], "读取科目文件失败"),
         (["new", "2024", "--bogus"], "没有选项 --bogus"),
         (["new", "2024", "-o", "no/such/dir/x.xlsx"], "无法写入"),
         (["nosuch"], "没有命令"),

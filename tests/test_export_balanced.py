@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import juesuan_xlsx.narrative.published as published_module
-from juesuan_xlsx.amounts import to_wan
+from juesuan_xlsx.amounts import CENT, YUAN_PER_WAN, to_wan
 from juesuan_xlsx.api import export_file
 from juesuan_xlsx.cli import run
 from juesuan_xlsx.contract import WAN, YUAN
@@ -38,12 +38,10 @@ from .yuan_fillings import WEB, full_workbook, outcomes, web_preset, yuan_fillin
 from .yuan_workbooks import write_workbook
 
 SPECS = [(2024, "central"), (2024, "shanghai"), (2025, "central"), (2025, "shanghai")]
-CENT = Decimal("0.01")
 DEPT = "市审计局"
 # warnings a random filling earns that have nothing to do with rounding: its invented 国资 项 are not in the
 # (partial) 功能分类 dictionary
 UNRELATED = frozenset({"C-未收录科目", "S-未知科目"})
-YUAN_PER_WAN = Decimal(10_000)
 FOOTNOTE = "尾数误差"
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
+from juesuan_xlsx.amounts import CENT
 from juesuan_xlsx.contract import YUAN
 from juesuan_xlsx.engine import Engine
 from juesuan_xlsx.generate import FilledRow, Filling, Options, generate
@@ -19,8 +20,6 @@ from juesuan_xlsx.narrative.inputs import NarrativeInputs
 from juesuan_xlsx.spec import Spec
 
 from .yuan_fillings import yuan_filling
-
-CENT = Decimal("0.01")
 
 
 def free_filling(spec: Spec, inst: Instance, engine: Engine, inputs: Mapping[Cell, Decimal]) -> Filling:
